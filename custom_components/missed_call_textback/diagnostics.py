@@ -1,0 +1,49 @@
+"""Diagnostics: the line's setup and recent history, with every number hidden."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+
+from .data import TextBackConfigEntry
+from .phone import mask_number
+
+# Caller names are personal data too; numbers are masked, not dropped, so an
+# owner can still recognise a call in a bug report.
+TO_REDACT = {"caller_name", "message"}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant,  # noqa: ARG001
+    entry: TextBackConfigEntry,
+) -> dict[str, Any]:
+    """Return diagnostics for a line."""
+    line = entry.runtime_data
+    ledger = line.ledger
+    now = dt_util.utcnow()
+    history = [
+        {**asdict(record), "number": mask_number(record.number or "")}
+        for record in ledger.history
+    ]
+    outbox = [
+        {**asdict(item), "number": mask_number(item.number)} for item in ledger.outbox
+    ]
+    return {
+        "entry": {
+            "title": entry.title,
+            "data": dict(entry.data),
+            "options": dict(entry.options),
+        },
+        "enabled": line.enabled,
+        "region": line.region,
+        "calls_in_progress": line.tracker.in_progress,
+        "missed_today": ledger.missed_today(now),
+        "sent_today": ledger.sent_today(now),
+        "numbers_in_cooldown": ledger.cooldown_count,
+        "outbox": async_redact_data(outbox, TO_REDACT),
+        "history": async_redact_data(history, TO_REDACT),
+    }

@@ -1,0 +1,168 @@
+"""Turn whatever a call source reports into a textable E.164 number."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import re
+from typing import Final
+
+import phonenumbers
+from phonenumbers import shortnumberinfo
+
+from .const import SkipReason
+
+# Far above the longest real number plus formatting, so only garbage is cut
+# off before it reaches phonenumbers.
+_MAX_LENGTH: Final = 64
+
+# E.164 allows at most 15 digits; phonenumbers calls a few 6-digit service
+# numbers (e.g. Iranian UANs) valid, but those cannot receive texts.
+_E164: Final = re.compile(r"\+[1-9]\d{6,14}")
+
+# National numbers with a trunk prefix never have more than 10 digits, so an
+# int this long that fails nationally most likely lost its '+' to a template.
+_MIN_INT_INTERNATIONAL_DIGITS: Final = 11
+
+_SHORT_CODE_DIGITS: Final = range(3, 7)
+_SEPARATORS: Final = re.compile(r"[\s().\-]")
+_NOT_WORD: Final = re.compile(r"[\W_]+")
+_URI_SCHEMES: Final = frozenset({"tel", "sip", "sips"})
+
+# "p" and "o" are the modem caller ID codes for private and out of area.
+_ANONYMOUS_MARKERS: Final = frozenset(
+    {
+        "anonymous",
+        "anonymous caller",
+        "blocked",
+        "no caller id",
+        "o",
+        "p",
+        "private",
+        "private number",
+        "restricted",
+        "unavailable",
+        "unknown",
+        "unknown caller",
+        "unknown number",
+        "withheld",
+        "withheld number",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneNumber:
+    """A phone number that can be texted."""
+
+    e164: str
+    region: str | None
+
+
+def normalize_number(
+    raw: object, default_region: str | None
+) -> PhoneNumber | SkipReason:
+    """Return the E.164 number in raw, or why it cannot be texted.
+
+    raw is what a call source reported: None, a string (possibly a tel: or
+    sip: URI) or an int (templates render "+15550000000" as 15550000000).
+    default_region is the ISO region national formats are read in.
+    """
+    region = default_region.upper() if default_region else None
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        region = None
+    if raw is None:
+        return SkipReason.ANONYMOUS
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        return SkipReason.INVALID_NUMBER
+    if isinstance(raw, int):
+        # Checked before str() because huge ints make str() raise.
+        if not 0 <= raw < 10**_MAX_LENGTH:
+            return SkipReason.INVALID_NUMBER
+        return _classify(str(raw), region, from_int=True)
+    text = _unwrap(raw)
+    if len(text) > _MAX_LENGTH:
+        return SkipReason.INVALID_NUMBER
+    if _NOT_WORD.sub(" ", text.casefold()).strip() in _ANONYMOUS_MARKERS | {""}:
+        return SkipReason.ANONYMOUS
+    # phonenumbers would turn vanity letters into digits and read "ext."
+    # suffixes; a caller ID with letters is a name, not a number.
+    if any(char.isalpha() for char in text):
+        return SkipReason.INVALID_NUMBER
+    return _classify(text, region, from_int=False)
+
+
+def mask_number(number: str) -> str:
+    """Hide a number for logs, keeping a leading '+' and the last 2 digits."""
+    if len(number) <= 2:
+        return "**"
+    digit_positions = [i for i, char in enumerate(number) if char.isdecimal()]
+    # Keeping the last 2 digits only hides something if there are more.
+    kept = set(digit_positions[-2:]) if len(digit_positions) > 2 else set()
+    if number.startswith("+"):
+        kept.add(0)
+    return "".join(char if i in kept else "*" for i, char in enumerate(number))
+
+
+def _unwrap(raw: str) -> str:
+    """Return the user part of a tel:/sip: URI, or the stripped text."""
+    text = raw.strip()
+    # SIP headers put the URI in angle brackets after an optional display name.
+    start = text.find("<")
+    if start != -1:
+        end = text.find(">", start)
+        text = text[start + 1 : end if end != -1 else None]
+    scheme, colon, rest = text.partition(":")
+    if colon and scheme.strip().casefold() in _URI_SCHEMES:
+        text = rest
+    return text.partition("@")[0].partition(";")[0].strip()
+
+
+def _classify(
+    text: str, region: str | None, *, from_int: bool
+) -> PhoneNumber | SkipReason:
+    """Parse text that has no letters in it."""
+    bare = _SEPARATORS.sub("", text)
+    if bare.isdecimal() and len(bare) in _SHORT_CODE_DIGITS:
+        return SkipReason.SHORT_CODE
+    parsed = _parse(text, region)
+    result = _valid(parsed)
+    if (
+        result is None
+        and from_int
+        and (region is None or len(bare) >= _MIN_INT_INTERNATIONAL_DIGITS)
+    ):
+        result = _valid(_parse(f"+{text}", None))
+    if result is not None:
+        return result
+    # Catches 1-2 digit service and emergency numbers (France's 15, 17, 18),
+    # which the digit count rule above leaves alone. Emergency numbers are all
+    # valid short numbers in phonenumbers' metadata.
+    if (
+        region is not None
+        and parsed is not None
+        and shortnumberinfo.is_valid_short_number_for_region(parsed, region)
+    ):
+        return SkipReason.SHORT_CODE
+    return SkipReason.INVALID_NUMBER
+
+
+def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    """Parse text, or return None if phonenumbers cannot read it at all."""
+    try:
+        return phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def _valid(parsed: phonenumbers.PhoneNumber | None) -> PhoneNumber | SkipReason | None:
+    """Return the PhoneNumber for a valid parse, else None."""
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        return None
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if not _E164.fullmatch(e164):
+        return SkipReason.SHORT_CODE
+    region = phonenumbers.region_code_for_number(parsed)
+    # Non-geographic numbers (+800, +882, ...) report the pseudo-region "001".
+    return PhoneNumber(
+        e164, region if region in phonenumbers.SUPPORTED_REGIONS else None
+    )

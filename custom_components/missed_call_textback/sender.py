@@ -1,0 +1,128 @@
+"""Senders: hand a text to a legacy notify service or to the owner's actions."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceNotFound
+from homeassistant.helpers.script import SCRIPT_MODE_PARALLEL, Script
+
+from .const import DOMAIN, LOGGER
+
+NOTIFY_DOMAIN = "notify"
+
+
+class SendError(Exception):
+    """A text could not be handed over; translation_key names the cause."""
+
+    def __init__(self, translation_key: str, detail: str) -> None:
+        """Initialize with a translation key and a technical detail."""
+        super().__init__(detail)
+        self.translation_key = translation_key
+        self.detail = detail
+
+
+class Sender(Protocol):
+    """Sends one text."""
+
+    async def async_send(
+        self,
+        *,
+        number: str,
+        message: str,
+        caller_name: str | None,
+        line_name: str,
+        context: Context | None,
+    ) -> None:
+        """Send the text or raise SendError."""
+
+
+class NotifySender:
+    """A legacy notify service that accepts `target` (twilio_sms, sinch, ...)."""
+
+    def __init__(self, hass: HomeAssistant, service: str) -> None:
+        """Initialize with the service name inside the notify domain."""
+        self._hass = hass
+        self.service = service
+
+    @property
+    def available(self) -> bool:
+        """Return whether the notify service exists right now."""
+        return self._hass.services.has_service(NOTIFY_DOMAIN, self.service)
+
+    async def async_send(
+        self,
+        *,
+        number: str,
+        message: str,
+        caller_name: str | None,  # noqa: ARG002
+        line_name: str,  # noqa: ARG002
+        context: Context | None,
+    ) -> None:
+        """Call notify.<service> with the number as a one-element target list."""
+        try:
+            await self._hass.services.async_call(
+                NOTIFY_DOMAIN,
+                self.service,
+                # A list keeps the number a string; a bare "+1555..." template
+                # result would be turned into an int and lose its '+'.
+                {"message": message, "target": [number]},
+                blocking=True,
+                context=context,
+            )
+        except ServiceNotFound as err:
+            raise SendError("notify_missing", str(err)) from err
+        except (HomeAssistantError, ValueError, TypeError, OSError) as err:
+            raise SendError("send_failed", str(err) or type(err).__name__) from err
+
+
+class ActionSender:
+    """Runs the owner's action sequence with number, message and names."""
+
+    def __init__(
+        self, hass: HomeAssistant, actions: list[dict[str, Any]], line_name: str
+    ) -> None:
+        """Initialize with a validated action sequence."""
+        self._hass = hass
+        self._script = Script(
+            hass,
+            actions,
+            f"{line_name} text-back",
+            DOMAIN,
+            logger=LOGGER,
+            # Calls overlap; every text must run, none may wait or be dropped.
+            script_mode=SCRIPT_MODE_PARALLEL,
+            max_runs=1000,
+            log_exceptions=False,
+        )
+        self._name = line_name
+
+    async def async_send(
+        self,
+        *,
+        number: str,
+        message: str,
+        caller_name: str | None,
+        line_name: str,
+        context: Context | None,
+    ) -> None:
+        """Run the actions; any error they raise fails this text."""
+        try:
+            await self._script.async_run(
+                run_variables={
+                    "number": number,
+                    "message": message,
+                    "caller_name": caller_name,
+                    "line_name": line_name,
+                },
+                context=context or Context(),
+            )
+        except ServiceNotFound as err:
+            raise SendError("action_failed", str(err)) from err
+        except (HomeAssistantError, ValueError, TypeError, OSError) as err:
+            raise SendError("action_failed", str(err) or type(err).__name__) from err
+
+    async def async_stop(self) -> None:
+        """Stop runs in progress (the line is unloading)."""
+        await self._script.async_stop()

@@ -1,0 +1,74 @@
+"""Sensors: missed calls and texts today, the last missed call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.util import dt as dt_util
+
+from .data import TextBackConfigEntry
+from .entity import TextBackEntity
+from .line import TextBackLine
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class TextBackSensorDescription(SensorEntityDescription):
+    """Describes a sensor of a business line."""
+
+    value_fn: Callable[[TextBackLine], int | datetime | None]
+
+
+SENSORS: tuple[TextBackSensorDescription, ...] = (
+    TextBackSensorDescription(
+        key="missed_calls_today",
+        translation_key="missed_calls_today",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda line: line.ledger.missed_today(dt_util.utcnow()),
+    ),
+    TextBackSensorDescription(
+        key="texts_sent_today",
+        translation_key="texts_sent_today",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda line: line.ledger.sent_today(dt_util.utcnow()),
+    ),
+    TextBackSensorDescription(
+        key="last_missed_call",
+        translation_key="last_missed_call",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda line: line.ledger.last_missed_at,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,  # noqa: ARG001
+    entry: TextBackConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+) -> None:
+    """Set up the sensors of a line."""
+    async_add_entities(
+        TextBackSensor(entry.runtime_data, description) for description in SENSORS
+    )
+
+
+class TextBackSensor(TextBackEntity, SensorEntity):
+    """A sensor of a business line."""
+
+    entity_description: TextBackSensorDescription
+
+    @property
+    def native_value(self) -> int | datetime | None:
+        """Return the value."""
+        return self.entity_description.value_fn(self.line)

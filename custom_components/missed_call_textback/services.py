@@ -1,0 +1,123 @@
+"""Actions of Missed Call Text-Back."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_DEVICE_ID
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.util import dt as dt_util
+from homeassistant.util.ulid import ulid_now
+import voluptuous as vol
+
+from .const import (
+    ATTR_CALLER_NAME,
+    ATTR_CONFIG_ENTRY_ID,
+    ATTR_NUMBER,
+    DOMAIN,
+    SERVICE_REPORT_MISSED_CALL,
+)
+
+if TYPE_CHECKING:
+    from .data import TextBackConfigEntry
+
+
+def _number(value: object) -> str:
+    # Templates render "+15550000000" to an int; keep whatever digits arrive
+    # and let normalization decide, but refuse structures and empty values.
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise vol.Invalid("expected a phone number")
+    text = str(value).strip()
+    if not text or len(text) > 64:
+        raise vol.Invalid("expected a phone number")
+    return text
+
+
+REPORT_MISSED_CALL_SCHEMA = vol.Schema(
+    {
+        vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Optional(ATTR_DEVICE_ID): vol.All(cv.ensure_list, [cv.string]),
+        vol.Required(ATTR_NUMBER): _number,
+        vol.Optional(ATTR_CALLER_NAME): vol.Any(
+            None, vol.All(cv.string, vol.Length(max=100))
+        ),
+    }
+)
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the actions (once, in async_setup)."""
+
+    async def _async_report_missed_call(call: ServiceCall) -> ServiceResponse:
+        entry = _resolve_entry(hass, call)
+        now = dt_util.utcnow()
+        return await entry.runtime_data.async_handle_missed(
+            call_id=ulid_now(),
+            number=call.data[ATTR_NUMBER],
+            caller_name=call.data.get(ATTR_CALLER_NAME) or None,
+            missed_at=now,
+            context=call.context,
+        )
+
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_REPORT_MISSED_CALL,
+        _async_report_missed_call,
+        schema=REPORT_MISSED_CALL_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+
+
+def _resolve_entry(hass: HomeAssistant, call: ServiceCall) -> TextBackConfigEntry:
+    """Find the line an action call is for: by entry, by device, or the only one."""
+    entry_ids: set[str] = set()
+    if entry_id := call.data.get(ATTR_CONFIG_ENTRY_ID):
+        entry_ids.add(entry_id)
+    device_registry = dr.async_get(hass)
+    for device_id in call.data.get(ATTR_DEVICE_ID, []):
+        device = device_registry.async_get(device_id)
+        if device is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="unknown_device",
+                translation_placeholders={"device_id": device_id},
+            )
+        entry_ids.update(
+            entry_id
+            for entry_id in device.config_entries
+            if (entry := hass.config_entries.async_get_entry(entry_id))
+            and entry.domain == DOMAIN
+        )
+    if not entry_ids:
+        loaded = hass.config_entries.async_loaded_entries(DOMAIN)
+        if len(loaded) != 1:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="line_required"
+            )
+        return loaded[0]
+    if len(entry_ids) > 1:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="one_line_only"
+        )
+    entry = hass.config_entries.async_get_entry(entry_ids.pop())
+    if entry is None or entry.domain != DOMAIN:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="unknown_line"
+        )
+    if entry.state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="line_not_loaded",
+            translation_placeholders={"line_name": entry.title},
+        )
+    return entry

@@ -1,0 +1,52 @@
+"""Switch: the line's master on/off for texting back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.const import STATE_OFF
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.restore_state import RestoreEntity
+
+from .data import TextBackConfigEntry
+from .entity import TextBackEntity
+
+PARALLEL_UPDATES = 0
+
+TEXT_BACK_SWITCH = SwitchEntityDescription(key="text_back", translation_key="text_back")
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,  # noqa: ARG001
+    entry: TextBackConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+) -> None:
+    """Set up the switch of a line."""
+    async_add_entities([TextBackSwitch(entry.runtime_data, TEXT_BACK_SWITCH)])
+
+
+class TextBackSwitch(TextBackEntity, SwitchEntity, RestoreEntity):
+    """Texting back on or off; remembered across restarts."""
+
+    async def async_added_to_hass(self) -> None:
+        """Restore the owner's last choice (on for a new line)."""
+        await super().async_added_to_hass()
+        if (last := await self.async_get_last_state()) is not None:
+            self.line.enabled = last.state != STATE_OFF
+
+    @property
+    def is_on(self) -> bool:
+        """Return whether missed callers are texted."""
+        return self.line.enabled
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Start texting missed callers."""
+        self.line.enabled = True
+        self.async_write_ha_state()
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Stop texting missed callers."""
+        self.line.enabled = False
+        self.async_write_ha_state()

@@ -1,0 +1,1 @@
+"""Tests of Missed Call Text-Back."""
