@@ -72,11 +72,11 @@ class CallTracker:
         caller_name: str | None,
         at: datetime,
     ) -> None:
-        """An incoming call rings; a repeated signal for the same key updates it."""
+        """Start an incoming call; a repeated signal for the same key updates it."""
         self._start(key, number, caller_name, at, incoming=True)
 
     def outgoing(self, key: str, number: object, at: datetime) -> None:
-        """An outgoing call starts; it is tracked only so it is not mistaken."""
+        """Start an outgoing call, tracked so it is never taken for a missed one."""
         self._start(key, number, None, at, incoming=False)
 
     def answered(
@@ -86,7 +86,7 @@ class CallTracker:
         number: object = None,
         voicemail: bool = False,
     ) -> None:
-        """A call is answered, by a person or by an answering machine.
+        """Mark a call answered, by a person or by an answering machine.
 
         The call is found by key, else by number, else it is the newest call
         not yet answered.

@@ -48,8 +48,8 @@ class _LineStore(Store[dict[str, Any]]):
 
     async def _async_migrate_func(
         self,
-        old_major_version: int,
-        old_minor_version: int,
+        old_major_version: int,  # noqa: ARG002
+        old_minor_version: int,  # noqa: ARG002
         old_data: dict[str, Any],
     ) -> dict[str, Any]:
         # Version 1.1 is the first layout; nothing older exists to migrate.

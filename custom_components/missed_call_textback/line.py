@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-import re
 from datetime import datetime, timedelta
+import re
 from typing import Any
 
+from homeassistant.const import EVENT_SERVICE_REGISTERED
 from homeassistant.core import (
     CALLBACK_TYPE,
     Context,
@@ -14,15 +15,14 @@ from homeassistant.core import (
     HomeAssistant,
     callback,
 )
-from homeassistant.const import EVENT_SERVICE_REGISTERED
 from homeassistant.exceptions import (
     ConfigEntryError,
     HomeAssistantError,
     TemplateError,
 )
 from homeassistant.helpers import config_validation as cv, issue_registry as ir
-from homeassistant.helpers.script import async_validate_actions_config
 from homeassistant.helpers.event import async_track_time_change
+from homeassistant.helpers.script import async_validate_actions_config
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.template import Template
 from homeassistant.util import dt as dt_util
@@ -50,7 +50,7 @@ from .const import (
 )
 from .data import TextBackConfigEntry
 from .ledger import HistoryRecord, Ledger, OutboxItem
-from .message import SAMPLE_CALLER, SAMPLE_NUMBER, message_variables
+from .message import SAMPLE_CALLER, SAMPLE_NUMBER, message_variables, render
 from .outbox import Outbox
 from .phone import PhoneNumber, mask_number, normalize_number
 from .policy import Send, decide
@@ -124,7 +124,7 @@ class TextBackLine:
         return ActionSender(self.hass, actions, self.line_name)
 
     def applies_live(self, options: Mapping[str, Any]) -> bool:
-        """Return whether new options differ from the running ones only in the message."""
+        """Return whether new options change nothing but the message."""
         return {k: v for k, v in options.items() if k != CONF_MESSAGE} == {
             k: v for k, v in self._applied_options.items() if k != CONF_MESSAGE
         }
@@ -374,9 +374,7 @@ class TextBackLine:
         )
         source = self.message_template
         try:
-            text = self._template(source).async_render(variables, parse_result=False)
-            if not text.strip():
-                raise TemplateError("the message rendered to an empty text")  # noqa: TRY301
+            text = render(self._template(source), variables)
         except TemplateError as err:
             LOGGER.warning(
                 "%s: the message template failed (%s); sent the default text",
@@ -395,9 +393,7 @@ class TextBackLine:
                     "error": str(err),
                 },
             )
-            return self._template(DEFAULT_MESSAGE).async_render(
-                variables, parse_result=False
-            )
+            return render(self._template(DEFAULT_MESSAGE), variables)
         ir.async_delete_issue(
             self.hass, DOMAIN, f"template_error_{self.entry.entry_id}"
         )
@@ -413,9 +409,7 @@ class TextBackLine:
             called_at=dt_util.utcnow(),
         )
         try:
-            return self._template(self.message_template).async_render(
-                variables, parse_result=False
-            )
+            return render(self._template(self.message_template), variables)
         except TemplateError:
             return self.message_template
 
@@ -448,9 +442,7 @@ class TextBackLine:
         )
 
     @callback
-    def _async_service_registered(
-        self, _event: Event[EventServiceRegisteredData]
-    ) -> None:
+    def _async_service_registered(self, _event: Event[Mapping[str, Any]]) -> None:
         ir.async_delete_issue(self.hass, DOMAIN, self._notify_issue_id)
 
     @callback

@@ -51,7 +51,8 @@ def async_check_message(
         raise TemplateError(f"longer than {MAX_MESSAGE_LENGTH} characters")
     template = Template(source, hass)
     template.ensure_valid()
-    text = template.async_render(
+    return render(
+        template,
         message_variables(
             business_name=business_name,
             line_name=line_name,
@@ -59,8 +60,12 @@ def async_check_message(
             caller_name=SAMPLE_CALLER,
             called_at=dt_util.utcnow(),
         ),
-        parse_result=False,
     )
+
+
+def render(template: Template, variables: dict[str, Any]) -> str:
+    """Render a message as plain text; an empty text is an error too."""
+    text = str(template.async_render(variables, parse_result=False))
     if not text.strip():
         raise TemplateError("the message is empty")
     return text

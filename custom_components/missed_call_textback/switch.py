@@ -41,12 +41,12 @@ class TextBackSwitch(TextBackEntity, SwitchEntity, RestoreEntity):
         """Return whether missed callers are texted."""
         return self.line.enabled
 
-    async def async_turn_on(self, **kwargs: Any) -> None:
+    async def async_turn_on(self, **kwargs: Any) -> None:  # noqa: ARG002
         """Start texting missed callers."""
         self.line.enabled = True
         self.async_write_ha_state()
 
-    async def async_turn_off(self, **kwargs: Any) -> None:
+    async def async_turn_off(self, **kwargs: Any) -> None:  # noqa: ARG002
         """Stop texting missed callers."""
         self.line.enabled = False
         self.async_write_ha_state()

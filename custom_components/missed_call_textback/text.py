@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.text import TextEntity, TextEntityDescription
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError, TemplateError
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
@@ -12,14 +13,15 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from .const import CONF_MESSAGE, DOMAIN, MAX_MESSAGE_LENGTH
 from .data import TextBackConfigEntry
 from .entity import TextBackEntity
-from .sms import sms_info
 from .message import async_check_message
+from .sms import sms_info
 
 PARALLEL_UPDATES = 0
 
 MESSAGE_TEXT = TextEntityDescription(
     key="message",
     translation_key="message",
+    entity_category=EntityCategory.CONFIG,
     native_max=MAX_MESSAGE_LENGTH,
 )
 
