@@ -379,7 +379,7 @@ class TextBackLine:
             LOGGER.warning(
                 "%s: the message template failed (%s); sent the default text",
                 self.line_name,
-                err,
+                scrub_numbers(str(err)),
             )
             ir.async_create_issue(
                 self.hass,
