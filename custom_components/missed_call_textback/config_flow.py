@@ -199,8 +199,11 @@ def _texting_schema(
             )
         ),
         vol.Required(
-            CONF_MESSAGE, default=defaults.get(CONF_MESSAGE, DEFAULT_MESSAGE)
-        ): selector.TemplateSelector(),
+            CONF_MESSAGE,
+            default=defaults.get(CONF_MESSAGE, DEFAULT_MESSAGE),
+            # A plain text box: the template selector would reject a syntax
+            # error with an untranslated schema error before our check runs.
+        ): selector.TextSelector(selector.TextSelectorConfig(multiline=True)),
         vol.Required(
             CONF_COOLDOWN_HOURS,
             default=defaults.get(CONF_COOLDOWN_HOURS, DEFAULT_COOLDOWN_HOURS),
@@ -498,7 +501,7 @@ class TextBackOptionsFlow(OptionsFlow):
         placeholders: dict[str, str] = {"error": ""}
         if user_input is not None:
             errors, found = _validate_texting(
-                self.hass, user_input, user_input[CONF_BUSINESS_NAME]
+                self.hass, user_input, user_input[CONF_BUSINESS_NAME].strip()
             )
             placeholders.update(found)
             if not errors:
