@@ -75,6 +75,21 @@ class CallTracker:
         """Start an incoming call; a repeated signal for the same key updates it."""
         self._start(key, number, caller_name, at, incoming=True)
 
+    def is_new_call(self, key: str, number: object) -> bool:
+        """Return whether a ring under key with this number is a call of its own.
+
+        It is when no call runs under the key, the call there was answered
+        (a second caller during a conversation), or it has another number.
+        """
+        call = self._calls.get(key)
+        if call is None or call.answered:
+            return True
+        return (
+            number not in (None, "")
+            and call.number not in (None, "")
+            and (str(call.number) != str(number))
+        )
+
     def outgoing(self, key: str, number: object, at: datetime) -> None:
         """Start an outgoing call, tracked so it is never taken for a missed one."""
         self._start(key, number, None, at, incoming=False)

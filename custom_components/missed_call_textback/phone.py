@@ -15,15 +15,18 @@ from .const import SkipReason
 # off before it reaches phonenumbers.
 _MAX_LENGTH: Final = 64
 
-# E.164 allows at most 15 digits; phonenumbers calls a few 6-digit service
-# numbers (e.g. Iranian UANs) valid, but those cannot receive texts.
+# phonenumbers calls a few 6-digit service numbers (Iranian UANs) valid; that
+# is too short for a subscriber number, so they count as short codes.
 _E164: Final = re.compile(r"\+[1-9]\d{6,14}")
 
-# National numbers with a trunk prefix never have more than 10 digits, so an
-# int this long that fails nationally most likely lost its '+' to a template.
+# An int that fails in the default region may be an international number whose
+# '+' a template ate, or a mistyped national one; guessing a country for the
+# latter would text a stranger abroad, so only numbers as long as a NANP number
+# with its country code are retried.
 _MIN_INT_INTERNATIONAL_DIGITS: Final = 11
 
 _SHORT_CODE_DIGITS: Final = range(3, 7)
+_KEPT_DIGITS: Final = 2
 _SEPARATORS: Final = re.compile(r"[\s().\-]")
 _NOT_WORD: Final = re.compile(r"[\W_]+")
 _URI_SCHEMES: Final = frozenset({"tel", "sip", "sips"})
@@ -70,37 +73,48 @@ def normalize_number(
     region = default_region.upper() if default_region else None
     if region not in phonenumbers.SUPPORTED_REGIONS:
         region = None
-    if raw is None:
-        return SkipReason.ANONYMOUS
-    if isinstance(raw, bool) or not isinstance(raw, int | str):
-        return SkipReason.INVALID_NUMBER
-    if isinstance(raw, int):
-        # Checked before str() because huge ints make str() raise.
-        if not 0 <= raw < 10**_MAX_LENGTH:
-            return SkipReason.INVALID_NUMBER
+    if isinstance(raw, str):
+        return _normalize_text(raw, region)
+    # bool is an int subclass but never a number; huge ints make str() raise.
+    if (
+        isinstance(raw, int)
+        and not isinstance(raw, bool)
+        and 0 <= raw < 10**_MAX_LENGTH
+    ):
         return _classify(str(raw), region, from_int=True)
+    return SkipReason.ANONYMOUS if raw is None else SkipReason.INVALID_NUMBER
+
+
+def mask_number(number: str) -> str:
+    """Hide a number for logs, keeping a leading '+' and the last 2 digits."""
+    if len(number) <= _KEPT_DIGITS:
+        return "*" * _KEPT_DIGITS
+    digit_positions = [i for i, char in enumerate(number) if char.isdecimal()]
+    # Keeping the last digits only hides something if there are more.
+    kept = (
+        set(digit_positions[-_KEPT_DIGITS:])
+        if len(digit_positions) > _KEPT_DIGITS
+        else set()
+    )
+    if number.startswith("+"):
+        kept.add(0)
+    return "".join(char if i in kept else "*" for i, char in enumerate(number))
+
+
+def _normalize_text(raw: str, region: str | None) -> PhoneNumber | SkipReason:
+    """Classify a caller ID string."""
     text = _unwrap(raw)
     if len(text) > _MAX_LENGTH:
         return SkipReason.INVALID_NUMBER
-    if _NOT_WORD.sub(" ", text.casefold()).strip() in _ANONYMOUS_MARKERS | {""}:
+    # Nothing left that could be a number or a name counts as withheld too.
+    marker = _NOT_WORD.sub(" ", text.casefold()).strip()
+    if not marker or marker in _ANONYMOUS_MARKERS:
         return SkipReason.ANONYMOUS
     # phonenumbers would turn vanity letters into digits and read "ext."
     # suffixes; a caller ID with letters is a name, not a number.
     if any(char.isalpha() for char in text):
         return SkipReason.INVALID_NUMBER
     return _classify(text, region, from_int=False)
-
-
-def mask_number(number: str) -> str:
-    """Hide a number for logs, keeping a leading '+' and the last 2 digits."""
-    if len(number) <= 2:
-        return "**"
-    digit_positions = [i for i, char in enumerate(number) if char.isdecimal()]
-    # Keeping the last 2 digits only hides something if there are more.
-    kept = set(digit_positions[-2:]) if len(digit_positions) > 2 else set()
-    if number.startswith("+"):
-        kept.add(0)
-    return "".join(char if i in kept else "*" for i, char in enumerate(number))
 
 
 def _unwrap(raw: str) -> str:
@@ -155,7 +169,7 @@ def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
 
 
 def _valid(parsed: phonenumbers.PhoneNumber | None) -> PhoneNumber | SkipReason | None:
-    """Return the PhoneNumber for a valid parse, else None."""
+    """Return the PhoneNumber for a valid parse, SHORT_CODE or None."""
     if parsed is None or not phonenumbers.is_valid_number(parsed):
         return None
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

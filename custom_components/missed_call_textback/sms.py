@@ -38,6 +38,9 @@ GSM7_EXTENSION: Final = "\f^{}\\[~]|\N{EURO SIGN}"
 
 _GSM7_SEPTETS: Final = dict.fromkeys(GSM7_BASIC, 1) | dict.fromkeys(GSM7_EXTENSION, 2)
 
+# Characters beyond the Basic Multilingual Plane are a surrogate pair in UTF-16.
+_BMP_LAST: Final = 0xFFFF
+
 _GSM7_SINGLE: Final = 160
 _GSM7_PER_SEGMENT: Final = 153  # 7 septets go to the concatenation header
 _UCS2_SINGLE: Final = 70
@@ -72,8 +75,7 @@ def sms_info(text: str) -> SmsInfo:
         single, per_segment = _GSM7_SINGLE, _GSM7_PER_SEGMENT
     else:
         encoding = SmsEncoding.UCS2
-        # Characters beyond the BMP are a surrogate pair in UTF-16.
-        costs = [2 if ord(char) > 0xFFFF else 1 for char in text]
+        costs = [2 if ord(char) > _BMP_LAST else 1 for char in text]
         single, per_segment = _UCS2_SINGLE, _UCS2_PER_SEGMENT
     length = sum(costs)
     return SmsInfo(encoding, length, _segments(costs, single, per_segment))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -35,8 +34,11 @@ from ..const import (
 )
 from . import EndedCallsCallback
 
-# Names call monitors report when they do not know the caller.
-_NO_NAME = frozenset({"", "unknown", "none", "null"})
+# Names call monitors report when they do not know the caller; modems send
+# the caller-ID codes O (out of area) and P (private) in the name field too.
+_NO_NAME = frozenset(
+    {"", "unknown", "none", "null", "o", "p", "private", "anonymous", "out of area"}
+)
 
 
 def _caller_name(value: object) -> str | None:
@@ -128,17 +130,30 @@ class ModemInterpreter:
         return []
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class GenericInterpreter:
-    """Any entity whose states the owner names."""
+    """Any entity whose states the owner names.
 
-    ringing_states: frozenset[str]
-    answered_states: frozenset[str]
-    idle_states: frozenset[str]
-    number_attribute: str
-    name_attribute: str | None
+    Such an entity shows one call at a time, so a ring after the call was
+    answered, or with another number, starts a call of its own.
+    """
 
-    _KEY = "call"
+    def __init__(
+        self,
+        *,
+        ringing_states: frozenset[str],
+        answered_states: frozenset[str],
+        idle_states: frozenset[str],
+        number_attribute: str,
+        name_attribute: str | None,
+    ) -> None:
+        """Initialize with the owner's state names and attributes."""
+        self.ringing_states = ringing_states
+        self.answered_states = answered_states
+        self.idle_states = idle_states
+        self.number_attribute = number_attribute
+        self.name_attribute = name_attribute
+        self._calls = 0
+        self._key = "call|0"
 
     def feed(
         self,
@@ -149,15 +164,14 @@ class GenericInterpreter:
     ) -> list[EndedCall]:
         """Apply one state by the owner's names."""
         if state in self.ringing_states:
+            number = attributes.get(self.number_attribute)
+            if tracker.is_new_call(self._key, number):
+                self._calls += 1
+                self._key = f"call|{self._calls}"
             name = attributes.get(self.name_attribute) if self.name_attribute else None
-            tracker.ringing(
-                self._KEY,
-                attributes.get(self.number_attribute),
-                _caller_name(name),
-                at,
-            )
+            tracker.ringing(self._key, number, _caller_name(name), at)
         elif state in self.answered_states:
-            tracker.answered(key=self._KEY)
+            tracker.answered(key=self._key)
         elif state in self.idle_states:
             return tracker.all_ended(at)
         return []
