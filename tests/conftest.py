@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
+from homeassistant.core import HomeAssistant, ServiceCall
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -26,7 +27,6 @@ from custom_components.missed_call_textback.const import (
     DEFAULT_MESSAGE,
     DOMAIN,
 )
-from homeassistant.core import HomeAssistant, ServiceCall
 
 FRITZ_ENTITY = "sensor.fritz_box_call_monitor"
 SMS_SERVICE = "test_sms"
@@ -39,13 +39,13 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 @pytest.fixture(autouse=True)
 async def us_home(hass: HomeAssistant) -> None:
-    """A US business: national numbers are read as US numbers."""
+    """Set up a US business: national numbers are read as US numbers."""
     await hass.config.async_update(country="US", time_zone="America/New_York")
 
 
 @pytest.fixture
 def sms_calls(hass: HomeAssistant) -> list[ServiceCall]:
-    """A legacy notify service standing in for the SMS provider (the far edge)."""
+    """Record texts on a notify service standing in for the SMS provider."""
     return async_mock_service(hass, "notify", SMS_SERVICE)
 
 
@@ -78,7 +78,7 @@ def entry_data() -> dict[str, Any]:
 def mock_config_entry(
     entry_data: dict[str, Any], entry_options: dict[str, Any]
 ) -> MockConfigEntry:
-    """The config entry of one business line."""
+    """Return the config entry of one business line."""
     return MockConfigEntry(
         domain=DOMAIN,
         title=entry_options[CONF_LINE_NAME],

@@ -1,0 +1,1 @@
+"""Tests of the pure modules: no Home Assistant instance needed."""
