@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
 from .data import TextBackConfigEntry
-from .phone import mask_number
+from .phone import mask_number, scrub_numbers
 
 # Caller names are personal data too; numbers are masked, not dropped, so an
 # owner can still recognise a call in a bug report.
@@ -26,7 +26,11 @@ async def async_get_config_entry_diagnostics(
     ledger = line.ledger
     now = dt_util.utcnow()
     history = [
-        {**asdict(record), "number": mask_number(record.number or "")}
+        {
+            **asdict(record),
+            "number": mask_number(record.number or ""),
+            "error": scrub_numbers(record.error) if record.error else None,
+        }
         for record in ledger.history
     ]
     outbox = [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-import re
 from typing import Any
 
 from homeassistant.const import EVENT_SERVICE_REGISTERED
@@ -52,7 +51,7 @@ from .data import TextBackConfigEntry
 from .ledger import HistoryRecord, Ledger, OutboxItem
 from .message import SAMPLE_CALLER, SAMPLE_NUMBER, message_variables, render
 from .outbox import Outbox
-from .phone import PhoneNumber, mask_number, normalize_number
+from .phone import PhoneNumber, mask_number, normalize_number, scrub_numbers
 from .policy import Send, decide
 from .sender import NOTIFY_DOMAIN, ActionSender, NotifySender, Sender, SendError
 from .sources.entity import EntitySource, interpreter_for
@@ -219,7 +218,9 @@ class TextBackLine:
             ):
                 LOGGER.debug("%s: call %s was answered", self.line_name, call.call_id)
                 continue
-            self.entry.async_create_task(
+            # A background task: unloading cancels a send that hangs, and the
+            # outbox keeps the text for the next start.
+            self.entry.async_create_background_task(
                 self.hass,
                 self.async_handle_missed(
                     call_id=call.call_id,
@@ -465,15 +466,6 @@ class TextBackLine:
                 "service": f"{NOTIFY_DOMAIN}.{self.sender.service}",
             },
         )
-
-
-# Anything that looks like a phone number inside free text (a provider's error).
-_NUMBER_IN_TEXT = re.compile(r"\+?\d[\d\s().-]{5,}\d")
-
-
-def scrub_numbers(text: str) -> str:
-    """Mask phone numbers inside free text before it is logged."""
-    return _NUMBER_IN_TEXT.sub(lambda match: mask_number(match.group()), text)
 
 
 def _raw(number: object) -> str | None:

@@ -34,7 +34,7 @@ class Outbox:
     async def async_attempt(
         self, item: OutboxItem, context: Context | None
     ) -> SendError | None:
-        """Send a persisted text once, then forget it whatever the outcome."""
+        """Send a persisted text; forget it once sent or failed, keep it if cut off."""
         self._in_flight.add(item.call_id)
         try:
             await self._sender.async_send(
@@ -45,8 +45,11 @@ class Outbox:
                 context=context,
             )
         except SendError as err:
+            self._ledger.pop_outbox(item.call_id)
             return err
         finally:
+            # Cancelled (an unload or shutdown cut the send off): the text stays
+            # in the outbox and is sent at the next start.
             self._in_flight.discard(item.call_id)
-            self._ledger.pop_outbox(item.call_id)
+        self._ledger.pop_outbox(item.call_id)
         return None

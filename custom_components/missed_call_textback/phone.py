@@ -180,3 +180,12 @@ def _valid(parsed: phonenumbers.PhoneNumber | None) -> PhoneNumber | SkipReason 
     return PhoneNumber(
         e164, region if region in phonenumbers.SUPPORTED_REGIONS else None
     )
+
+
+# Anything that looks like a phone number inside free text (a provider's error).
+_NUMBER_IN_TEXT = re.compile(r"\+?\d[\d\s().-]{5,}\d")
+
+
+def scrub_numbers(text: str) -> str:
+    """Mask phone numbers inside free text before it is logged or shown."""
+    return _NUMBER_IN_TEXT.sub(lambda match: mask_number(match.group()), text)

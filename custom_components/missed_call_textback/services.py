@@ -86,7 +86,11 @@ def _resolve_entry(hass: HomeAssistant, call: ServiceCall) -> TextBackConfigEntr
     device_registry = dr.async_get(hass)
     for device_id in call.data.get(ATTR_DEVICE_ID, []):
         device = device_registry.async_get(device_id)
-        if device is None:
+        if device is None or not any(
+            (entry := hass.config_entries.async_get_entry(entry_id))
+            and entry.domain == DOMAIN
+            for entry_id in device.config_entries
+        ):
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="unknown_device",
