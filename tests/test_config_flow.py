@@ -740,9 +740,9 @@ async def test_action_step_rejects_invalid_actions(
 async def test_options_form_shows_the_line_as_it_is(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await _open_texting_options(hass, init_integration.entry_id)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "init"
+    assert result["step_id"] == "texting"
     assert result["errors"] == {}
     assert _keys(result) == [
         CONF_LINE_NAME,
@@ -783,7 +783,7 @@ async def test_options_form_falls_back_to_the_title_for_a_line_without_names(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
 
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _open_texting_options(hass, entry.entry_id)
     assert _default(result, CONF_LINE_NAME) == "Back office"
     assert _default(result, CONF_BUSINESS_NAME) == ""
     assert CONF_TEXT_VOICEMAIL not in _keys(result)
@@ -793,7 +793,7 @@ async def test_options_flow_edits_every_field_renames_and_reloads(
     hass: HomeAssistant, init_integration: MockConfigEntry, twilio: None
 ) -> None:
     line_before = init_integration.runtime_data
-    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await _open_texting_options(hass, init_integration.entry_id)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {
@@ -832,7 +832,7 @@ async def test_options_flow_keeps_the_title_when_the_name_is_unchanged(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     line_before = init_integration.runtime_data
-    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await _open_texting_options(hass, init_integration.entry_id)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], _options_input(cooldown_hours=48)
     )
@@ -849,7 +849,7 @@ async def test_options_flow_applies_a_new_message_without_a_reload(
     line_before = init_integration.runtime_data
     assert hass.states.get("text.main_line_message").state == DEFAULT_MESSAGE
 
-    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await _open_texting_options(hass, init_integration.entry_id)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], _options_input(message=MESSAGE)
     )
@@ -864,7 +864,7 @@ async def test_options_flow_applies_a_new_message_without_a_reload(
 async def test_options_flow_switches_to_actions_and_drops_the_notify_service(
     hass: HomeAssistant, init_integration: MockConfigEntry, twilio: None
 ) -> None:
-    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await _open_texting_options(hass, init_integration.entry_id)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], _options_input(sender="action")
     )
@@ -907,7 +907,7 @@ async def test_options_action_step_shows_the_actions_the_line_has(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
-    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    result = await _open_texting_options(hass, mock_config_entry.entry_id)
     assert _default(result, CONF_SENDER) == "action"
     # With no service chosen yet, the first listed one is suggested.
     assert _suggested(result, CONF_NOTIFY_SERVICE) == "twilio_sms"
@@ -932,7 +932,7 @@ async def test_options_flow_switching_back_to_notify_drops_the_actions(
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
 
-    result = await hass.config_entries.options.async_init(mock_config_entry.entry_id)
+    result = await _open_texting_options(hass, mock_config_entry.entry_id)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], _options_input()
     )
@@ -970,12 +970,12 @@ async def test_options_flow_rejects_what_the_config_flow_rejects(
     error_text: str,
 ) -> None:
     options_before = dict(init_integration.options)
-    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await _open_texting_options(hass, init_integration.entry_id)
     user_input = _options_input(line_name="Renamed", **changes)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], user_input
     )
-    _assert_form_error(result, "init", errors, "options")
+    _assert_form_error(result, "texting", errors, "options")
     assert result["description_placeholders"] == {"error": error_text}
     # The form keeps the owner's edits; nothing is saved yet.
     assert _default(result, CONF_LINE_NAME) == "Renamed"
@@ -986,12 +986,12 @@ async def test_options_flow_rejects_what_the_config_flow_rejects(
 async def test_options_flow_fails_when_no_notify_service_can_text(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await _open_texting_options(hass, init_integration.entry_id)
     hass.services.async_remove("notify", SMS_SERVICE)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], _options_input()
     )
-    _assert_form_error(result, "init", {"base": "no_notify_services"}, "options")
+    _assert_form_error(result, "texting", {"base": "no_notify_services"}, "options")
 
 
 async def test_options_flow_renders_the_message_with_the_new_business_name(
@@ -999,12 +999,12 @@ async def test_options_flow_renders_the_message_with_the_new_business_name(
 ) -> None:
     # An empty business name makes this message render empty: the check must
     # use the name being saved, not the one the line had.
-    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await _open_texting_options(hass, init_integration.entry_id)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         _options_input(business_name="", message="{{ business_name }}"),
     )
-    _assert_form_error(result, "init", {CONF_MESSAGE: "invalid_template"}, "options")
+    _assert_form_error(result, "texting", {CONF_MESSAGE: "invalid_template"}, "options")
     assert result["description_placeholders"] == {"error": "the message is empty"}
 
 
@@ -1272,13 +1272,20 @@ async def _collect_forms(hass: HomeAssistant) -> list[tuple[str, FlowResult]]:
     forms.append(("config", result))
     flow.async_abort(result["flow_id"])
 
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await _open_texting_options(hass, entry.entry_id)
     forms.append(("options", result))
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], _options_input(notify_service=None, sender="action")
     )
     forms.append(("options", result))
     hass.config_entries.options.async_abort(result["flow_id"])
+    for step in ("rules", "replies"):
+        result = await hass.config_entries.options.async_init(entry.entry_id)
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {"next_step_id": step}
+        )
+        forms.append(("options", result))
+        hass.config_entries.options.async_abort(result["flow_id"])
     return forms
 
 
@@ -1294,8 +1301,10 @@ async def test_every_form_field_has_a_label_and_a_description(
         ("config", "action"),
         ("config", "reconfigure"),
         ("config", "reconfigure_generic"),
-        ("options", "init"),
+        ("options", "texting"),
         ("options", "action"),
+        ("options", "rules"),
+        ("options", "replies"),
     }
     for kind, form in forms:
         assert form["type"] is FlowResultType.FORM
@@ -1323,13 +1332,27 @@ async def test_every_translated_select_option_exists(hass: HomeAssistant) -> Non
             assert set(labels) == set(config["options"]), key
             assert all(labels.values())
             checked.add(key)
-    assert checked == {"preset", "sender"}
+    assert checked == {"preset", "sender", "reply_source"}
 
 
 def test_config_and_options_errors_are_translated_alike() -> None:
-    assert TRANSLATIONS["options"]["error"] == TRANSLATIONS["config"]["error"]
+    # The options flow has the config flow's errors, plus those of its own steps.
+    assert (
+        TRANSLATIONS["options"]["error"].items()
+        >= TRANSLATIONS["config"]["error"].items()
+    )
     for text in (
         TRANSLATIONS["config"]["error"]["invalid_template"],
         TRANSLATIONS["config"]["error"]["invalid_action"],
     ):
         assert "{error}" in text
+
+
+async def _open_texting_options(hass: HomeAssistant, entry_id: str) -> FlowResult:
+    """Open a line's options and choose the texting form from the menu."""
+    result = await hass.config_entries.options.async_init(entry_id)
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["texting", "rules", "replies"]
+    return await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "texting"}
+    )

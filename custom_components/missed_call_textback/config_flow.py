@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+import re
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -19,36 +20,59 @@ import voluptuous as vol
 
 from .const import (
     CONF_ACTION,
+    CONF_ALLOWLIST,
+    CONF_ALLOWLIST_ONLY,
     CONF_ANSWERED_STATES,
+    CONF_BLOCKLIST,
     CONF_BUSINESS_NAME,
     CONF_COOLDOWN_HOURS,
     CONF_COUNTRY,
+    CONF_DAILY_CAP,
     CONF_ENTITY_ID,
+    CONF_HELP_MESSAGE,
+    CONF_HOURLY_CAP,
     CONF_IDLE_STATES,
     CONF_LINE_NAME,
     CONF_MESSAGE,
+    CONF_MIN_RING_SECONDS,
     CONF_NAME_ATTRIBUTE,
+    CONF_NEVER_TEXT,
     CONF_NOTIFY_SERVICE,
     CONF_NUMBER_ATTRIBUTE,
     CONF_PRESET,
+    CONF_REPLY_EVENT_TYPE,
+    CONF_REPLY_NUMBER_KEY,
+    CONF_REPLY_SOURCE,
+    CONF_REPLY_TEXT_KEY,
+    CONF_RETRY_MINUTES,
     CONF_RINGING_STATES,
     CONF_SENDER,
     CONF_SOURCE,
+    CONF_STOP_CONFIRMATION,
+    CONF_STOP_MESSAGE,
     CONF_TEXT_VOICEMAIL,
     DEFAULT_ANSWERED_STATES,
     DEFAULT_COOLDOWN_HOURS,
+    DEFAULT_DAILY_CAP,
+    DEFAULT_HELP_MESSAGE,
+    DEFAULT_HOURLY_CAP,
     DEFAULT_IDLE_STATES,
     DEFAULT_MESSAGE,
     DEFAULT_NAME_ATTRIBUTE,
     DEFAULT_NUMBER_ATTRIBUTE,
+    DEFAULT_RETRY_MINUTES,
     DEFAULT_RINGING_STATES,
+    DEFAULT_STOP_MESSAGE,
     DOMAIN,
     MAX_COOLDOWN_HOURS,
+    MAX_RETRIES,
     Preset,
+    ReplySource,
     SenderKind,
     SourceKind,
 )
 from .message import async_check_message
+from .phone import PhoneNumber, normalize_number
 from .sender import NOTIFY_DOMAIN
 
 # Notify services that cannot text a caller: the entity service has no target,
@@ -295,6 +319,203 @@ def _unique_id(entity_id: str) -> str:
     return f"{SourceKind.ENTITY}:{entity_id}"
 
 
+_TEXTING_KEYS = frozenset(
+    {
+        CONF_SENDER,
+        CONF_NOTIFY_SERVICE,
+        CONF_ACTION,
+        CONF_MESSAGE,
+        CONF_COOLDOWN_HOURS,
+        CONF_TEXT_VOICEMAIL,
+        CONF_COUNTRY,
+    }
+)
+_LIST_KEYS = (CONF_NEVER_TEXT, CONF_BLOCKLIST, CONF_ALLOWLIST)
+_PREFIX = re.compile(r"^\+[1-9]\d{0,14}$")
+
+
+class _RuleError(Exception):
+    def __init__(self, field: str, key: str, entry: str = "") -> None:
+        super().__init__(key)
+        self.field = field
+        self.key = key
+        self.entry = entry
+
+
+def _rules_defaults(options: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        **options,
+        CONF_RETRY_MINUTES: ", ".join(
+            f"{value:g}"
+            for value in options.get(CONF_RETRY_MINUTES, DEFAULT_RETRY_MINUTES)
+        ),
+    }
+
+
+def _rules_schema(defaults: Mapping[str, Any]) -> vol.Schema:
+    def _count(maximum: int) -> selector.NumberSelector:
+        return selector.NumberSelector(
+            selector.NumberSelectorConfig(
+                min=0, max=maximum, step=1, mode=selector.NumberSelectorMode.BOX
+            )
+        )
+
+    numbers = selector.TextSelector(
+        selector.TextSelectorConfig(multiple=True, type=selector.TextSelectorType.TEL)
+    )
+    return vol.Schema(
+        {
+            vol.Optional(
+                CONF_NEVER_TEXT, default=list(defaults.get(CONF_NEVER_TEXT, []))
+            ): numbers,
+            vol.Optional(
+                CONF_BLOCKLIST, default=list(defaults.get(CONF_BLOCKLIST, []))
+            ): numbers,
+            vol.Required(
+                CONF_ALLOWLIST_ONLY, default=defaults.get(CONF_ALLOWLIST_ONLY, False)
+            ): selector.BooleanSelector(),
+            vol.Optional(
+                CONF_ALLOWLIST, default=list(defaults.get(CONF_ALLOWLIST, []))
+            ): numbers,
+            vol.Required(
+                CONF_MIN_RING_SECONDS, default=defaults.get(CONF_MIN_RING_SECONDS, 0)
+            ): selector.NumberSelector(
+                selector.NumberSelectorConfig(
+                    min=0,
+                    max=60,
+                    step=1,
+                    unit_of_measurement="s",
+                    mode=selector.NumberSelectorMode.BOX,
+                )
+            ),
+            vol.Required(
+                CONF_HOURLY_CAP,
+                default=defaults.get(CONF_HOURLY_CAP, DEFAULT_HOURLY_CAP),
+            ): _count(10000),
+            vol.Required(
+                CONF_DAILY_CAP, default=defaults.get(CONF_DAILY_CAP, DEFAULT_DAILY_CAP)
+            ): _count(100000),
+            vol.Optional(
+                CONF_RETRY_MINUTES, default=str(defaults.get(CONF_RETRY_MINUTES, ""))
+            ): _text(),
+        }
+    )
+
+
+def _clean_list(field: str, values: list[str], region: str | None) -> list[str]:
+    """Turn the owner's entries into E.164 numbers and '+' prefixes."""
+    cleaned: list[str] = []
+    for value in values:
+        raw = str(value).strip()
+        if not raw:
+            continue
+        compact = re.sub(r"[\s().-]", "", raw)
+        if _PREFIX.match(compact):
+            entry = compact
+        elif isinstance(number := normalize_number(raw, region), PhoneNumber):
+            entry = number.e164
+        else:
+            raise _RuleError(field, "invalid_list_entry", raw)
+        if entry not in cleaned:
+            cleaned.append(entry)
+    return cleaned
+
+
+def _clean_rules(user_input: dict[str, Any], region: str | None) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {
+        key: _clean_list(key, user_input.get(key, []), region) for key in _LIST_KEYS
+    }
+    if user_input[CONF_ALLOWLIST_ONLY] and not cleaned[CONF_ALLOWLIST]:
+        raise _RuleError(CONF_ALLOWLIST, "allowlist_empty")
+    text = str(user_input.get(CONF_RETRY_MINUTES) or "")
+    try:
+        retries = [
+            float(part) for part in text.replace(";", ",").split(",") if part.strip()
+        ]
+    except ValueError as err:
+        raise _RuleError(CONF_RETRY_MINUTES, "invalid_retries") from err
+    if len(retries) > MAX_RETRIES or any(not 0 < value <= 1440 for value in retries):
+        raise _RuleError(CONF_RETRY_MINUTES, "invalid_retries")
+    return {
+        **cleaned,
+        CONF_ALLOWLIST_ONLY: bool(user_input[CONF_ALLOWLIST_ONLY]),
+        CONF_MIN_RING_SECONDS: int(user_input[CONF_MIN_RING_SECONDS]),
+        CONF_HOURLY_CAP: int(user_input[CONF_HOURLY_CAP]),
+        CONF_DAILY_CAP: int(user_input[CONF_DAILY_CAP]),
+        CONF_RETRY_MINUTES: retries,
+    }
+
+
+def _replies_schema(defaults: Mapping[str, Any]) -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Required(
+                CONF_REPLY_SOURCE,
+                default=defaults.get(CONF_REPLY_SOURCE, ReplySource.NONE),
+            ): selector.SelectSelector(
+                selector.SelectSelectorConfig(
+                    options=[source.value for source in ReplySource],
+                    translation_key=CONF_REPLY_SOURCE,
+                    mode=selector.SelectSelectorMode.LIST,
+                )
+            ),
+            vol.Optional(
+                CONF_REPLY_EVENT_TYPE,
+                description={"suggested_value": defaults.get(CONF_REPLY_EVENT_TYPE)},
+            ): _text(),
+            vol.Optional(
+                CONF_REPLY_NUMBER_KEY,
+                description={"suggested_value": defaults.get(CONF_REPLY_NUMBER_KEY)},
+            ): _text(),
+            vol.Optional(
+                CONF_REPLY_TEXT_KEY,
+                description={"suggested_value": defaults.get(CONF_REPLY_TEXT_KEY)},
+            ): _text(),
+            vol.Required(
+                CONF_STOP_CONFIRMATION,
+                default=defaults.get(CONF_STOP_CONFIRMATION, False),
+            ): selector.BooleanSelector(),
+            vol.Required(
+                CONF_STOP_MESSAGE,
+                default=defaults.get(CONF_STOP_MESSAGE, DEFAULT_STOP_MESSAGE),
+            ): selector.TextSelector(selector.TextSelectorConfig(multiline=True)),
+            vol.Required(
+                CONF_HELP_MESSAGE,
+                default=defaults.get(CONF_HELP_MESSAGE, DEFAULT_HELP_MESSAGE),
+            ): selector.TextSelector(selector.TextSelectorConfig(multiline=True)),
+        }
+    )
+
+
+def _validate_replies(
+    hass: HomeAssistant, user_input: dict[str, Any], entry: ConfigEntry
+) -> tuple[dict[str, str], dict[str, str]]:
+    if user_input[CONF_REPLY_SOURCE] == ReplySource.EVENT:
+        for key in (CONF_REPLY_EVENT_TYPE, CONF_REPLY_NUMBER_KEY, CONF_REPLY_TEXT_KEY):
+            if not str(user_input.get(key) or "").strip():
+                return {key: "event_field_required"}, {}
+    business_name = str(entry.options.get(CONF_BUSINESS_NAME, ""))
+    for key in (CONF_STOP_MESSAGE, CONF_HELP_MESSAGE):
+        try:
+            async_check_message(hass, user_input[key], business_name=business_name)
+        except TemplateError as err:
+            return {key: "invalid_template"}, {"error": str(err)}
+    return {}, {}
+
+
+def _clean_replies(user_input: dict[str, Any]) -> dict[str, Any]:
+    cleaned = {
+        CONF_REPLY_SOURCE: user_input[CONF_REPLY_SOURCE],
+        CONF_STOP_CONFIRMATION: bool(user_input[CONF_STOP_CONFIRMATION]),
+        CONF_STOP_MESSAGE: user_input[CONF_STOP_MESSAGE],
+        CONF_HELP_MESSAGE: user_input[CONF_HELP_MESSAGE],
+    }
+    if user_input[CONF_REPLY_SOURCE] == ReplySource.EVENT:
+        for key in (CONF_REPLY_EVENT_TYPE, CONF_REPLY_NUMBER_KEY, CONF_REPLY_TEXT_KEY):
+            cleaned[key] = str(user_input[key]).strip()
+    return cleaned
+
+
 class TextBackConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a business line."""
 
@@ -493,9 +714,18 @@ class TextBackOptionsFlow(OptionsFlow):
         self._options: dict[str, Any] = {}
 
     async def async_step_init(
+        self,
+        user_input: dict[str, Any] | None = None,  # noqa: ARG002
+    ) -> ConfigFlowResult:
+        """Choose what to edit."""
+        return self.async_show_menu(
+            step_id="init", menu_options=["texting", "rules", "replies"]
+        )
+
+    async def async_step_texting(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Edit everything but the source."""
+        """Edit the names, the sender and the message."""
         entry = self.config_entry
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {"error": ""}
@@ -505,7 +735,12 @@ class TextBackOptionsFlow(OptionsFlow):
             )
             placeholders.update(found)
             if not errors:
+                # Keep the rules and replies; replace the texting settings.
+                kept = {
+                    k: v for k, v in entry.options.items() if k not in _TEXTING_KEYS
+                }
                 self._options = {
+                    **kept,
                     CONF_LINE_NAME: user_input[CONF_LINE_NAME].strip(),
                     CONF_BUSINESS_NAME: user_input[CONF_BUSINESS_NAME].strip(),
                     **_texting_options(user_input),
@@ -531,7 +766,7 @@ class TextBackOptionsFlow(OptionsFlow):
             ).schema
         )
         return self.async_show_form(
-            step_id="init",
+            step_id="texting",
             data_schema=schema,
             errors=errors,
             description_placeholders=placeholders,
@@ -558,10 +793,54 @@ class TextBackOptionsFlow(OptionsFlow):
             description_placeholders=placeholders,
         )
 
+    async def async_step_rules(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Edit who is texted, how often, and the retries."""
+        entry = self.config_entry
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"entry": ""}
+        if user_input is not None:
+            region = entry.options.get(CONF_COUNTRY) or self.hass.config.country
+            try:
+                cleaned = _clean_rules(user_input, region)
+            except _RuleError as err:
+                errors[err.field] = err.key
+                placeholders["entry"] = err.entry
+            else:
+                self._options = {**entry.options, **cleaned}
+                return self._async_save()
+        return self.async_show_form(
+            step_id="rules",
+            data_schema=_rules_schema(user_input or _rules_defaults(entry.options)),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_replies(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Edit where replies come from and the answers to STOP and HELP."""
+        entry = self.config_entry
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"error": ""}
+        if user_input is not None:
+            errors, found = _validate_replies(self.hass, user_input, entry)
+            placeholders.update(found)
+            if not errors:
+                self._options = {**entry.options, **_clean_replies(user_input)}
+                return self._async_save()
+        return self.async_show_form(
+            step_id="replies",
+            data_schema=_replies_schema(user_input or entry.options),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
     @callback
     def _async_save(self) -> ConfigFlowResult:
         entry = self.config_entry
-        if self._options[CONF_LINE_NAME] != entry.title:
+        if self._options.get(CONF_LINE_NAME, entry.title) != entry.title:
             self.hass.config_entries.async_update_entry(
                 entry, title=self._options[CONF_LINE_NAME]
             )

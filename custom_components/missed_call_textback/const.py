@@ -29,6 +29,23 @@ CONF_MESSAGE: Final = "message"
 CONF_COOLDOWN_HOURS: Final = "cooldown_hours"
 CONF_TEXT_VOICEMAIL: Final = "text_voicemail"
 CONF_COUNTRY: Final = "country"
+# Rules (options, "Rules" step).
+CONF_BLOCKLIST: Final = "blocklist"
+CONF_ALLOWLIST_ONLY: Final = "allowlist_only"
+CONF_ALLOWLIST: Final = "allowlist"
+CONF_NEVER_TEXT: Final = "never_text"
+CONF_MIN_RING_SECONDS: Final = "min_ring_seconds"
+CONF_HOURLY_CAP: Final = "hourly_cap"
+CONF_DAILY_CAP: Final = "daily_cap"
+CONF_RETRY_MINUTES: Final = "retry_minutes"
+# Replies (options, "Replies" step).
+CONF_REPLY_SOURCE: Final = "reply_source"
+CONF_REPLY_EVENT_TYPE: Final = "reply_event_type"
+CONF_REPLY_NUMBER_KEY: Final = "reply_number_key"
+CONF_REPLY_TEXT_KEY: Final = "reply_text_key"
+CONF_STOP_CONFIRMATION: Final = "stop_confirmation"
+CONF_HELP_MESSAGE: Final = "help_message"
+CONF_STOP_MESSAGE: Final = "stop_message"
 
 
 class SourceKind(StrEnum):
@@ -43,6 +60,21 @@ class Preset(StrEnum):
     FRITZBOX = "fritzbox"
     MODEM = "modem"
     GENERIC = "generic"
+
+
+class ReplySource(StrEnum):
+    """Where a line hears the callers' replies (besides the handle_reply action)."""
+
+    NONE = "none"
+    TWILIO = "twilio"
+    EVENT = "event"
+
+
+# Core twilio fires this with Twilio's POST fields (unsigned: it does not check
+# X-Twilio-Signature).
+TWILIO_EVENT: Final = "twilio_data_received"
+TWILIO_NUMBER_KEY: Final = "From"
+TWILIO_TEXT_KEY: Final = "Body"
 
 
 class SenderKind(StrEnum):
@@ -60,6 +92,17 @@ DEFAULT_COOLDOWN_HOURS: Final = 24
 # The text entity holds the template; Home Assistant caps text entities at 255.
 MAX_MESSAGE_LENGTH: Final = 255
 MAX_COOLDOWN_HOURS: Final = 720
+DEFAULT_HOURLY_CAP: Final = 20
+DEFAULT_DAILY_CAP: Final = 100
+DEFAULT_RETRY_MINUTES: Final = (0.5, 2.0, 10.0, 30.0)
+MAX_RETRIES: Final = 10
+DEFAULT_HELP_MESSAGE: Final = (
+    "{{ business_name }}: we text back callers we could not answer. "
+    "Reply STOP to get no more texts."
+)
+DEFAULT_STOP_MESSAGE: Final = (
+    "You will get no more texts from {{ business_name }}. Reply START to undo."
+)
 DEFAULT_RINGING_STATES: Final = ("ringing",)
 DEFAULT_ANSWERED_STATES: Final = ("talking",)
 DEFAULT_IDLE_STATES: Final = ("idle",)
@@ -80,6 +123,7 @@ EVENT_MISSED_CALL: Final = f"{DOMAIN}_missed_call"
 EVENT_TEXT_SENT: Final = f"{DOMAIN}_text_sent"
 EVENT_TEXT_SKIPPED: Final = f"{DOMAIN}_text_skipped"
 EVENT_TEXT_FAILED: Final = f"{DOMAIN}_text_failed"
+EVENT_REPLY_RECEIVED: Final = f"{DOMAIN}_reply_received"
 
 
 class CallEvent(StrEnum):
@@ -89,6 +133,7 @@ class CallEvent(StrEnum):
     TEXT_SENT = "text_sent"
     TEXT_SKIPPED = "text_skipped"
     TEXT_FAILED = "text_failed"
+    REPLY_RECEIVED = "reply_received"
 
 
 class SkipReason(StrEnum):
@@ -100,9 +145,19 @@ class SkipReason(StrEnum):
     SHORT_CODE = "short_code"
     COOLDOWN = "cooldown"
     DUPLICATE = "duplicate"
+    OPTED_OUT = "opted_out"
+    NEVER_TEXT = "never_text"
+    BLOCKED = "blocked"
+    NOT_ALLOWED = "not_allowed"
+    SHORT_RING = "short_ring"
+    RATE_CAPPED = "rate_capped"
 
 
 SERVICE_REPORT_MISSED_CALL: Final = "report_missed_call"
+SERVICE_HANDLE_REPLY: Final = "handle_reply"
+SERVICE_OPT_OUT: Final = "opt_out"
+SERVICE_OPT_IN: Final = "opt_in"
+ATTR_TEXT: Final = "text"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_NUMBER: Final = "number"
 ATTR_CALLER_NAME: Final = "caller_name"

@@ -30,6 +30,8 @@ async def async_get_config_entry_diagnostics(
             **asdict(record),
             "number": mask_number(record.number or ""),
             "error": scrub_numbers(record.error) if record.error else None,
+            # A reply is the caller's own words: count them, never show them.
+            "replies": len(record.replies),
         }
         for record in ledger.history
     ]
@@ -48,6 +50,7 @@ async def async_get_config_entry_diagnostics(
         "missed_today": ledger.missed_today(now),
         "sent_today": ledger.sent_today(now),
         "numbers_in_cooldown": ledger.cooldown_count,
+        "numbers_opted_out": ledger.opted_out_count,
         "outbox": async_redact_data(outbox, TO_REDACT),
         "history": async_redact_data(history, TO_REDACT),
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -29,6 +29,7 @@ class HistoryRecord:
     reason: str | None = None
     error: str | None = None
     texted_at: str | None = None
+    replies: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,6 +42,8 @@ class OutboxItem:
     caller_name: str | None
     missed_at: str
     created_at: str
+    attempts: int = 0
+    next_attempt_at: str | None = None
 
 
 class _LineStore(Store[dict[str, Any]]):
@@ -75,13 +78,16 @@ class Ledger:
         self._missed_today = 0
         self._sent_today = 0
         self.last_missed_at: datetime | None = None
+        self._opted_out: dict[str, datetime] = {}
+        # When texts were decided, for the hourly and daily caps (last 24 h).
+        self._sent_times: deque[datetime] = deque()
 
     async def async_load(self) -> None:
         """Load what an earlier run stored."""
         data = await self._store.async_load() or {}
-        self.history.extend(
-            HistoryRecord(**record) for record in data.get("history", [])
-        )
+        for record in data.get("history", []):
+            record["replies"] = tuple(record.get("replies", ()))
+            self.history.append(HistoryRecord(**record))
         for number, when in data.get("cooldowns", {}).items():
             if (parsed := dt_util.parse_datetime(when)) is not None:
                 self._cooldowns[number] = parsed
@@ -94,6 +100,14 @@ class Ledger:
             self._sent_today = int(counters.get("sent", 0))
         if (last := data.get("last_missed_at")) is not None:
             self.last_missed_at = dt_util.parse_datetime(last)
+        for number, when in data.get("opted_out", {}).items():
+            if (parsed := dt_util.parse_datetime(when)) is not None:
+                self._opted_out[number] = parsed
+        self._sent_times.extend(
+            parsed
+            for when in data.get("sent_times", [])
+            if (parsed := dt_util.parse_datetime(when)) is not None
+        )
 
     async def async_flush(self) -> None:
         """Write pending changes now (the line is unloading)."""
@@ -122,6 +136,26 @@ class Ledger:
     def sent_today(self, now: datetime) -> int:
         """Return the texts sent on now's local day."""
         return self._sent_today if self._day == _local_day(now) else 0
+
+    def is_opted_out(self, number: str) -> bool:
+        """Return whether the caller asked for no more texts."""
+        return number in self._opted_out
+
+    @property
+    def opted_out_count(self) -> int:
+        """Return how many numbers opted out."""
+        return len(self._opted_out)
+
+    def sent_since(self, since: datetime) -> int:
+        """Return how many texts were decided since a moment (24 h at most)."""
+        return sum(1 for when in self._sent_times if when > since)
+
+    def has_texted(self, number: str) -> bool:
+        """Return whether this line's history holds a text to the number."""
+        return any(
+            record.number == number and record.result != "skipped"
+            for record in self.history
+        )
 
     @property
     def outbox(self) -> list[OutboxItem]:
@@ -156,6 +190,42 @@ class Ledger:
         self._cooldowns[number] = at
         self._schedule_save()
 
+    def note_send(self, at: datetime) -> None:
+        """Count a text against the caps; forget counts older than a day."""
+        self._sent_times.append(at)
+        cutoff = at - timedelta(days=1)
+        while self._sent_times and self._sent_times[0] <= cutoff:
+            self._sent_times.popleft()
+        self._schedule_save()
+
+    def opt_out(self, number: str, at: datetime) -> bool:
+        """Record an opt-out; return False if the number had opted out already."""
+        if number in self._opted_out:
+            return False
+        self._opted_out[number] = at
+        self._schedule_save()
+        return True
+
+    def opt_in(self, number: str) -> bool:
+        """Lift an opt-out; return False if there was none."""
+        if self._opted_out.pop(number, None) is None:
+            return False
+        self._schedule_save()
+        return True
+
+    def attach_reply(self, number: str, text: str, at: datetime) -> str | None:
+        """Attach a reply to the newest call texted to this number; return its id."""
+        for index in range(len(self.history) - 1, -1, -1):
+            record = self.history[index]
+            if record.number == number and record.result != "skipped":
+                self.history[index] = replace(
+                    record,
+                    replies=(*record.replies, {"at": at.isoformat(), "text": text}),
+                )
+                self._schedule_save()
+                return record.call_id
+        return None
+
     def add_history(self, record: HistoryRecord) -> None:
         """Remember what happened to a call (the oldest drop off at the cap)."""
         self.history.append(record)
@@ -165,6 +235,10 @@ class Ledger:
         """Persist a decided text; returns once it is on disk."""
         self._outbox[item.call_id] = item
         await self._store.async_save(self._data_to_save())
+
+    def has_outbox(self, call_id: str) -> bool:
+        """Return whether a text for this call waits in the outbox."""
+        return call_id in self._outbox
 
     def pop_outbox(self, call_id: str) -> None:
         """Forget a text that was sent or given up on."""
@@ -182,7 +256,10 @@ class Ledger:
 
     def _data_to_save(self) -> dict[str, Any]:
         return {
-            "history": [asdict(record) for record in self.history],
+            "history": [
+                {**asdict(record), "replies": list(record.replies)}
+                for record in self.history
+            ],
             "cooldowns": {
                 number: when.isoformat() for number, when in self._cooldowns.items()
             },
@@ -195,6 +272,10 @@ class Ledger:
             "last_missed_at": (
                 self.last_missed_at.isoformat() if self.last_missed_at else None
             ),
+            "opted_out": {
+                number: when.isoformat() for number, when in self._opted_out.items()
+            },
+            "sent_times": [when.isoformat() for when in self._sent_times],
         }
 
 

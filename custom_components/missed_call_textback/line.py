@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import asyncio
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,8 +20,11 @@ from homeassistant.exceptions import (
     HomeAssistantError,
     TemplateError,
 )
-from homeassistant.helpers import config_validation as cv, issue_registry as ir
-from homeassistant.helpers.event import async_track_time_change
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.event import (
+    async_track_point_in_utc_time,
+    async_track_time_change,
+)
 from homeassistant.helpers.script import async_validate_actions_config
 from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.template import Template
@@ -28,31 +32,58 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.ulid import ulid_now
 import voluptuous as vol
 
+from . import repairs
 from .calls import CallTracker, EndedCall, Outcome
 from .const import (
     CONF_ACTION,
+    CONF_ALLOWLIST,
+    CONF_ALLOWLIST_ONLY,
+    CONF_BLOCKLIST,
     CONF_BUSINESS_NAME,
     CONF_COOLDOWN_HOURS,
     CONF_COUNTRY,
+    CONF_DAILY_CAP,
     CONF_ENTITY_ID,
+    CONF_HELP_MESSAGE,
+    CONF_HOURLY_CAP,
     CONF_LINE_NAME,
     CONF_MESSAGE,
+    CONF_MIN_RING_SECONDS,
+    CONF_NEVER_TEXT,
     CONF_NOTIFY_SERVICE,
+    CONF_REPLY_EVENT_TYPE,
+    CONF_REPLY_NUMBER_KEY,
+    CONF_REPLY_SOURCE,
+    CONF_REPLY_TEXT_KEY,
+    CONF_RETRY_MINUTES,
     CONF_SENDER,
+    CONF_STOP_CONFIRMATION,
+    CONF_STOP_MESSAGE,
     CONF_TEXT_VOICEMAIL,
     DEFAULT_COOLDOWN_HOURS,
+    DEFAULT_DAILY_CAP,
+    DEFAULT_HELP_MESSAGE,
+    DEFAULT_HOURLY_CAP,
     DEFAULT_MESSAGE,
+    DEFAULT_RETRY_MINUTES,
+    DEFAULT_STOP_MESSAGE,
     DOMAIN,
     LOGGER,
+    TWILIO_EVENT,
+    TWILIO_NUMBER_KEY,
+    TWILIO_TEXT_KEY,
     CallEvent,
+    ReplySource,
     SenderKind,
+    SkipReason,
 )
 from .data import TextBackConfigEntry
 from .ledger import HistoryRecord, Ledger, OutboxItem
 from .message import SAMPLE_CALLER, SAMPLE_NUMBER, message_variables, render
 from .outbox import Outbox
 from .phone import PhoneNumber, mask_number, normalize_number, scrub_numbers
-from .policy import Send, decide
+from .policy import Facts, Rules, Send, decide
+from .replies import Keyword, classify
 from .sender import NOTIFY_DOMAIN, ActionSender, NotifySender, Sender, SendError
 from .sources.entity import EntitySource, interpreter_for
 
@@ -76,6 +107,8 @@ class TextBackLine:
         self._listeners: list[CALLBACK_TYPE] = []
         self._event_listeners: list[CallEventListener] = []
         self._templates: dict[str, Template] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._retry_timers: dict[str, CALLBACK_TYPE] = {}
 
     # --- configuration -----------------------------------------------------
 
@@ -99,6 +132,27 @@ class TextBackLine:
         """Return how long a texted number is left alone."""
         hours = self.entry.options.get(CONF_COOLDOWN_HOURS, DEFAULT_COOLDOWN_HOURS)
         return timedelta(hours=float(hours))
+
+    @property
+    def rules(self) -> Rules:
+        """Return the owner's rules for this line."""
+        options = self.entry.options
+        return Rules(
+            cooldown=self.cooldown,
+            blocklist=tuple(options.get(CONF_BLOCKLIST, ())),
+            allowlist_only=bool(options.get(CONF_ALLOWLIST_ONLY, False)),
+            allowlist=tuple(options.get(CONF_ALLOWLIST, ())),
+            never_text=tuple(options.get(CONF_NEVER_TEXT, ())),
+            min_ring=timedelta(seconds=float(options.get(CONF_MIN_RING_SECONDS, 0))),
+            hourly_cap=int(options.get(CONF_HOURLY_CAP, DEFAULT_HOURLY_CAP)),
+            daily_cap=int(options.get(CONF_DAILY_CAP, DEFAULT_DAILY_CAP)),
+        )
+
+    @property
+    def retry_delays(self) -> list[timedelta]:
+        """Return the waits before each retry of a failed text."""
+        minutes = self.entry.options.get(CONF_RETRY_MINUTES, DEFAULT_RETRY_MINUTES)
+        return [timedelta(minutes=float(value)) for value in minutes]
 
     @property
     def region(self) -> str | None:
@@ -132,9 +186,7 @@ class TextBackLine:
     def async_options_applied(self) -> None:
         """Take the new message into use (the entities show it at once)."""
         self._applied_options = dict(self.entry.options)
-        ir.async_delete_issue(
-            self.hass, DOMAIN, f"template_error_{self.entry.entry_id}"
-        )
+        repairs.clear_template_error(self.hass, self.entry.entry_id)
         self._async_update_listeners()
 
     # --- lifecycle ---------------------------------------------------------
@@ -166,23 +218,52 @@ class TextBackLine:
                     event_filter=self._is_our_notify_service,
                 )
             )
+        if (event_type := self._reply_event_type) is not None:
+            self.entry.async_on_unload(
+                self.hass.bus.async_listen(event_type, self._async_reply_event)
+            )
         self.entry.async_on_unload(async_at_started(self.hass, self._async_started))
 
+    @property
+    def _reply_event_type(self) -> str | None:
+        source = self.entry.options.get(CONF_REPLY_SOURCE, ReplySource.NONE)
+        if source == ReplySource.TWILIO:
+            return TWILIO_EVENT
+        if source == ReplySource.EVENT:
+            return str(self.entry.options.get(CONF_REPLY_EVENT_TYPE) or "") or None
+        return None
+
     async def async_stop(self) -> None:
-        """Stop running actions and write pending state."""
+        """Stop sends in progress and write pending state.
+
+        A send cut off here stays in the outbox and goes out at the next start.
+        """
+        for cancel in self._retry_timers.values():
+            cancel()
+        self._retry_timers.clear()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         if isinstance(self.sender, ActionSender):
             await self.sender.async_stop()
         await self.ledger.async_flush()
 
     @callback
-    def _async_started(self, hass: HomeAssistant) -> None:
+    def _async_started(self, _hass: HomeAssistant) -> None:
         # Notify services of other integrations may register late in startup,
         # so the check and the resend wait until Home Assistant has started.
         self._check_notify_service()
+        now = dt_util.utcnow()
         for item in self.outbox.waiting():
-            self.entry.async_create_background_task(
-                hass, self._async_resume(item), f"{DOMAIN} resume {item.call_id}"
+            retry_at = (
+                dt_util.parse_datetime(item.next_attempt_at)
+                if item.next_attempt_at
+                else None
             )
+            if retry_at is not None and retry_at > now:
+                self._schedule_retry(item, retry_at)
+            else:
+                self._track(self._async_deliver(item, None), item.call_id)
 
     # --- listeners for entities -------------------------------------------
 
@@ -218,17 +299,15 @@ class TextBackLine:
             ):
                 LOGGER.debug("%s: call %s was answered", self.line_name, call.call_id)
                 continue
-            # A background task: unloading cancels a send that hangs, and the
-            # outbox keeps the text for the next start.
-            self.entry.async_create_background_task(
-                self.hass,
+            self._track(
                 self.async_handle_missed(
                     call_id=call.call_id,
                     number=call.number,
                     caller_name=call.caller_name,
                     missed_at=call.ended_at,
+                    ring_time=call.ended_at - call.started_at,
                 ),
-                f"{DOMAIN} missed call {call.call_id}",
+                call.call_id,
             )
 
     async def async_handle_missed(
@@ -238,18 +317,13 @@ class TextBackLine:
         number: object,
         caller_name: str | None,
         missed_at: datetime,
+        ring_time: timedelta | None = None,
         context: Context | None = None,
     ) -> dict[str, Any]:
         """Run one missed call through policy, outbox and sender."""
         normalized = normalize_number(number, self.region)
         shown = normalized.e164 if isinstance(normalized, PhoneNumber) else _raw(number)
-        base = {
-            "entry_id": self.entry.entry_id,
-            "line_name": self.line_name,
-            "call_id": call_id,
-            "number": shown,
-            "caller_name": caller_name,
-        }
+        base = self._event_data(call_id, shown, caller_name)
         already = self.ledger.is_handled(call_id)
         if not already:
             self.ledger.count_missed(missed_at)
@@ -259,41 +333,20 @@ class TextBackLine:
         decision = decide(
             number=normalized,
             enabled=self.enabled,
-            already_handled=already,
-            last_texted_at=(
-                self.ledger.last_texted_at(normalized.e164)
-                if isinstance(normalized, PhoneNumber)
-                else None
-            ),
-            cooldown=self.cooldown,
+            rules=self.rules,
+            facts=self._facts(call_id, normalized, now, already_handled=already),
+            ring_time=ring_time,
             now=now,
         )
         if not isinstance(decision, Send):
-            LOGGER.debug(
-                "%s: not texting %s: %s",
-                self.line_name,
-                mask_number(shown or ""),
-                decision.reason,
+            return self._record_skip(
+                base, decision.reason, missed_at, context, new=not already
             )
-            if not already:
-                self.ledger.add_history(
-                    HistoryRecord(
-                        call_id=call_id,
-                        missed_at=missed_at.isoformat(),
-                        number=shown,
-                        caller_name=caller_name,
-                        result="skipped",
-                        reason=decision.reason,
-                    )
-                )
-            self._fire(
-                CallEvent.TEXT_SKIPPED, {**base, "reason": decision.reason}, context
-            )
-            return {"call_id": call_id, "result": "skipped", "reason": decision.reason}
 
-        # The cooldown starts at the decision, so a burst of calls from one
-        # number yields one text even while the first is still being sent.
+        # The cooldown and the caps count at the decision, so a burst of calls
+        # yields one text per number even while the first is still being sent.
         self.ledger.mark_texted(decision.number.e164, now, self.cooldown)
+        self.ledger.note_send(now)
         item = OutboxItem(
             call_id=call_id,
             number=decision.number.e164,
@@ -302,53 +355,97 @@ class TextBackLine:
             missed_at=missed_at.isoformat(),
             created_at=now.isoformat(),
         )
-        error = await self.outbox.async_submit(item, context)
-        return self._record_delivery(item, error, context)
+        await self.outbox.async_put(item)
+        return await self._async_deliver(item, context)
 
-    async def _async_resume(self, item: OutboxItem) -> None:
-        error = await self.outbox.async_attempt(item, None)
-        self._record_delivery(item, error, None)
+    def _facts(
+        self,
+        call_id: str,
+        number: PhoneNumber | SkipReason,
+        now: datetime,
+        *,
+        already_handled: bool,
+    ) -> Facts:
+        if not isinstance(number, PhoneNumber):
+            return Facts(already_handled=already_handled)
+        return Facts(
+            already_handled=already_handled or self.ledger.has_outbox(call_id),
+            last_texted_at=self.ledger.last_texted_at(number.e164),
+            opted_out=self.ledger.is_opted_out(number.e164),
+            sent_last_hour=self.ledger.sent_since(now - timedelta(hours=1)),
+            sent_last_day=self.ledger.sent_since(now - timedelta(days=1)),
+        )
 
-    def _record_delivery(
-        self, item: OutboxItem, error: SendError | None, context: Context | None
+    def _record_skip(
+        self,
+        base: dict[str, Any],
+        reason: SkipReason,
+        missed_at: datetime,
+        context: Context | None,
+        *,
+        new: bool,
     ) -> dict[str, Any]:
-        base = {
-            "entry_id": self.entry.entry_id,
-            "line_name": self.line_name,
-            "call_id": item.call_id,
-            "number": item.number,
-            "caller_name": item.caller_name,
-        }
-        now = dt_util.utcnow()
-        if error is None:
-            self.ledger.count_sent(now)
+        LOGGER.debug(
+            "%s: not texting %s: %s",
+            self.line_name,
+            mask_number(base["number"] or ""),
+            reason,
+        )
+        if new:
             self.ledger.add_history(
                 HistoryRecord(
-                    call_id=item.call_id,
-                    missed_at=item.missed_at,
-                    number=item.number,
-                    caller_name=item.caller_name,
-                    result="sent",
-                    texted_at=now.isoformat(),
+                    call_id=base["call_id"],
+                    missed_at=missed_at.isoformat(),
+                    number=base["number"],
+                    caller_name=base["caller_name"],
+                    result="skipped",
+                    reason=reason,
                 )
             )
-            if isinstance(self.sender, NotifySender):
-                ir.async_delete_issue(self.hass, DOMAIN, self._notify_issue_id)
-            self._fire(CallEvent.TEXT_SENT, {**base, "message": item.message}, context)
-            return {
-                "call_id": item.call_id,
-                "result": "sent",
-                "number": item.number,
-                "message": item.message,
-            }
+        if reason is SkipReason.RATE_CAPPED:
+            repairs.raise_rate_capped(self.hass, self.entry.entry_id, self.line_name)
+        self._fire(CallEvent.TEXT_SKIPPED, {**base, "reason": reason}, context)
+        return {"call_id": base["call_id"], "result": "skipped", "reason": reason}
+
+    async def _async_deliver(
+        self, item: OutboxItem, context: Context | None
+    ) -> dict[str, Any]:
+        """Attempt a persisted text; on failure retry later or give up."""
+        error = await self.outbox.async_attempt(item, context)
+        base = self._event_data(item.call_id, item.number, item.caller_name)
+        if error is None:
+            return self._record_sent(item, base, context)
         LOGGER.warning(
-            "%s: the text for call %s could not be sent: %s",
+            "%s: attempt %s to text call %s failed: %s",
             self.line_name,
+            item.attempts + 1,
             item.call_id,
             scrub_numbers(error.detail),
         )
         if error.translation_key == "notify_missing":
             self._raise_notify_missing()
+        delays = self.retry_delays
+        if item.attempts < len(delays):
+            retry_at = dt_util.utcnow() + delays[item.attempts]
+            later = await self.outbox.async_retry_later(item, retry_at)
+            self._schedule_retry(later, retry_at)
+            self._fire(
+                CallEvent.TEXT_FAILED,
+                {
+                    **base,
+                    "error": error.detail,
+                    "attempt": later.attempts,
+                    "retry_at": retry_at.isoformat(),
+                },
+                context,
+            )
+            return {
+                "call_id": item.call_id,
+                "result": "failed",
+                "error": error.detail,
+                "retry_at": retry_at.isoformat(),
+            }
+        self.outbox.give_up(item)
         self.ledger.add_history(
             HistoryRecord(
                 call_id=item.call_id,
@@ -359,8 +456,183 @@ class TextBackLine:
                 error=error.detail,
             )
         )
-        self._fire(CallEvent.TEXT_FAILED, {**base, "error": error.detail}, context)
+        repairs.raise_send_failed(
+            self.hass, self.entry.entry_id, self.line_name, scrub_numbers(error.detail)
+        )
+        self._fire(
+            CallEvent.TEXT_FAILED,
+            {
+                **base,
+                "error": error.detail,
+                "attempt": item.attempts + 1,
+                "retry_at": None,
+            },
+            context,
+        )
         return {"call_id": item.call_id, "result": "failed", "error": error.detail}
+
+    def _record_sent(
+        self, item: OutboxItem, base: dict[str, Any], context: Context | None
+    ) -> dict[str, Any]:
+        now = dt_util.utcnow()
+        self.ledger.count_sent(now)
+        self.ledger.add_history(
+            HistoryRecord(
+                call_id=item.call_id,
+                missed_at=item.missed_at,
+                number=item.number,
+                caller_name=item.caller_name,
+                result="sent",
+                texted_at=now.isoformat(),
+            )
+        )
+        repairs.clear_send_problems(self.hass, self.entry.entry_id)
+        self._fire(CallEvent.TEXT_SENT, {**base, "message": item.message}, context)
+        return {
+            "call_id": item.call_id,
+            "result": "sent",
+            "number": item.number,
+            "message": item.message,
+        }
+
+    @callback
+    def _schedule_retry(self, item: OutboxItem, at: datetime) -> None:
+        @callback
+        def _retry(_now: datetime) -> None:
+            self._retry_timers.pop(item.call_id, None)
+            self._track(self._async_deliver(item, None), item.call_id)
+
+        if (cancel := self._retry_timers.pop(item.call_id, None)) is not None:
+            cancel()
+        self._retry_timers[item.call_id] = async_track_point_in_utc_time(
+            self.hass, _retry, at
+        )
+
+    @callback
+    def _track(self, coro: Coroutine[Any, Any, Any], call_id: str) -> None:
+        """Run a coroutine the line cancels (and awaits) when it stops."""
+        task = self.entry.async_create_task(self.hass, coro, f"{DOMAIN} call {call_id}")
+        if not task.done():
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def _event_data(
+        self, call_id: str | None, number: str | None, caller_name: str | None
+    ) -> dict[str, Any]:
+        return {
+            "entry_id": self.entry.entry_id,
+            "line_name": self.line_name,
+            "call_id": call_id,
+            "number": number,
+            "caller_name": caller_name,
+        }
+
+    # --- replies -----------------------------------------------------------
+
+    async def async_handle_reply(
+        self,
+        *,
+        number: object,
+        text: str,
+        answer_help: bool,
+        context: Context | None = None,
+    ) -> dict[str, Any]:
+        """Take a caller's reply: opt-out keywords, HELP, and the reply itself."""
+        normalized = normalize_number(number, self.region)
+        if not isinstance(normalized, PhoneNumber):
+            return {"entry_id": self.entry.entry_id, "result": "ignored"}
+        e164 = normalized.e164
+        now = dt_util.utcnow()
+        keyword = classify(text)
+        call_id = self.ledger.attach_reply(e164, text, now)
+        answer: str | None = None
+        if keyword is Keyword.STOP:
+            if self.ledger.opt_out(e164, now) and self.entry.options.get(
+                CONF_STOP_CONFIRMATION, False
+            ):
+                answer = self.entry.options.get(CONF_STOP_MESSAGE, DEFAULT_STOP_MESSAGE)
+        elif keyword is Keyword.START:
+            self.ledger.opt_in(e164)
+        elif keyword is Keyword.HELP and (answer_help or self.ledger.has_texted(e164)):
+            answer = self.entry.options.get(CONF_HELP_MESSAGE, DEFAULT_HELP_MESSAGE)
+        self._fire(
+            CallEvent.REPLY_RECEIVED,
+            {
+                **self._event_data(call_id, e164, None),
+                "text": text,
+                "keyword": keyword.value,
+            },
+            context,
+        )
+        answered = answer is not None and await self._async_answer(
+            e164, answer, context
+        )
+        return {
+            "entry_id": self.entry.entry_id,
+            "result": "handled",
+            "keyword": keyword.value,
+            "call_id": call_id,
+            "opted_out": self.ledger.is_opted_out(e164),
+            "answered": answered,
+        }
+
+    async def _async_answer(
+        self, number: str, source: str, context: Context | None
+    ) -> bool:
+        """Send one compliance answer (HELP, STOP confirmation); no retries."""
+        variables = message_variables(
+            business_name=self.business_name,
+            line_name=self.line_name,
+            caller_number=number,
+            caller_name=None,
+            called_at=dt_util.utcnow(),
+        )
+        try:
+            message = render(self._template(source), variables)
+            await self.sender.async_send(
+                number=number,
+                message=message,
+                caller_name=None,
+                line_name=self.line_name,
+                context=context,
+            )
+        except (TemplateError, SendError) as err:
+            LOGGER.warning(
+                "%s: could not answer a reply: %s",
+                self.line_name,
+                scrub_numbers(str(err)),
+            )
+            return False
+        return True
+
+    @callback
+    def async_set_opt_out(self, number: str, *, opted_out: bool) -> bool:
+        """Opt a number out or back in for the owner; return whether it changed."""
+        if opted_out:
+            changed = self.ledger.opt_out(number, dt_util.utcnow())
+        else:
+            changed = self.ledger.opt_in(number)
+        self._async_update_listeners()
+        return changed
+
+    @callback
+    def _async_reply_event(self, event: Event[Mapping[str, Any]]) -> None:
+        source = self.entry.options.get(CONF_REPLY_SOURCE, ReplySource.NONE)
+        if source == ReplySource.TWILIO:
+            number_key, text_key = TWILIO_NUMBER_KEY, TWILIO_TEXT_KEY
+        else:
+            number_key = self.entry.options.get(CONF_REPLY_NUMBER_KEY, "")
+            text_key = self.entry.options.get(CONF_REPLY_TEXT_KEY, "")
+        number, text = event.data.get(number_key), event.data.get(text_key)
+        if not isinstance(text, str) or not isinstance(number, (str, int)):
+            # Twilio's voice callbacks share the event and carry no Body.
+            return
+        self._track(
+            self.async_handle_reply(
+                number=number, text=text, answer_help=False, context=event.context
+            ),
+            "reply",
+        )
 
     def render_message(
         self, number: str, caller_name: str | None, called_at: datetime
@@ -382,22 +654,14 @@ class TextBackLine:
                 self.line_name,
                 scrub_numbers(str(err)),
             )
-            ir.async_create_issue(
+            repairs.raise_template_error(
                 self.hass,
-                DOMAIN,
-                f"template_error_{self.entry.entry_id}",
-                is_fixable=False,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key="template_error",
-                translation_placeholders={
-                    "line_name": self.line_name,
-                    "error": str(err),
-                },
+                self.entry.entry_id,
+                self.line_name,
+                scrub_numbers(str(err)),
             )
             return render(self._template(DEFAULT_MESSAGE), variables)
-        ir.async_delete_issue(
-            self.hass, DOMAIN, f"template_error_{self.entry.entry_id}"
-        )
+        repairs.clear_template_error(self.hass, self.entry.entry_id)
         return text
 
     def render_preview(self) -> str:
@@ -430,10 +694,6 @@ class TextBackLine:
 
     # --- notify service health --------------------------------------------
 
-    @property
-    def _notify_issue_id(self) -> str:
-        return f"notify_missing_{self.entry.entry_id}"
-
     @callback
     def _is_our_notify_service(self, data: Mapping[str, Any]) -> bool:
         return (
@@ -444,7 +704,7 @@ class TextBackLine:
 
     @callback
     def _async_service_registered(self, _event: Event[Mapping[str, Any]]) -> None:
-        ir.async_delete_issue(self.hass, DOMAIN, self._notify_issue_id)
+        repairs.clear_notify_missing(self.hass, self.entry.entry_id)
 
     @callback
     def _check_notify_service(self) -> None:
@@ -453,19 +713,13 @@ class TextBackLine:
 
     @callback
     def _raise_notify_missing(self) -> None:
-        assert isinstance(self.sender, NotifySender)  # noqa: S101
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            self._notify_issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key="notify_missing",
-            translation_placeholders={
-                "line_name": self.line_name,
-                "service": f"{NOTIFY_DOMAIN}.{self.sender.service}",
-            },
-        )
+        if isinstance(self.sender, NotifySender):
+            repairs.raise_notify_missing(
+                self.hass,
+                self.entry.entry_id,
+                self.line_name,
+                f"{NOTIFY_DOMAIN}.{self.sender.service}",
+            )
 
 
 def _raw(number: object) -> str | None:

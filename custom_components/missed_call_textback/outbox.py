@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
+
 from homeassistant.core import Context
 
 from .ledger import Ledger, OutboxItem
@@ -9,7 +12,11 @@ from .sender import Sender, SendError
 
 
 class Outbox:
-    """Persists each text, hands it to the sender, and forgets it once done."""
+    """Persists each text, hands it to the sender, keeps it until done.
+
+    A text leaves the outbox when it was sent or given up on. A send cut off
+    by an unload or a shutdown leaves it there, so the next start sends it.
+    """
 
     def __init__(self, ledger: Ledger, sender: Sender, line_name: str) -> None:
         """Initialize the outbox of one line."""
@@ -18,12 +25,9 @@ class Outbox:
         self._line_name = line_name
         self._in_flight: set[str] = set()
 
-    async def async_submit(
-        self, item: OutboxItem, context: Context | None
-    ) -> SendError | None:
-        """Persist a new text, then send it; return the error if it failed."""
+    async def async_put(self, item: OutboxItem) -> None:
+        """Persist a new text; returns once it is on disk."""
         await self._ledger.async_put_outbox(item)
-        return await self.async_attempt(item, context)
 
     def waiting(self) -> list[OutboxItem]:
         """Return persisted texts no attempt is working on (left by a restart)."""
@@ -34,7 +38,7 @@ class Outbox:
     async def async_attempt(
         self, item: OutboxItem, context: Context | None
     ) -> SendError | None:
-        """Send a persisted text; forget it once sent or failed, keep it if cut off."""
+        """Send a persisted text once; on success it leaves the outbox."""
         self._in_flight.add(item.call_id)
         try:
             await self._sender.async_send(
@@ -45,11 +49,20 @@ class Outbox:
                 context=context,
             )
         except SendError as err:
-            self._ledger.pop_outbox(item.call_id)
             return err
         finally:
-            # Cancelled (an unload or shutdown cut the send off): the text stays
-            # in the outbox and is sent at the next start.
             self._in_flight.discard(item.call_id)
         self._ledger.pop_outbox(item.call_id)
         return None
+
+    async def async_retry_later(self, item: OutboxItem, at: datetime) -> OutboxItem:
+        """Persist one more failed attempt and when to try again."""
+        later = replace(
+            item, attempts=item.attempts + 1, next_attempt_at=at.isoformat()
+        )
+        await self._ledger.async_put_outbox(later)
+        return later
+
+    def give_up(self, item: OutboxItem) -> None:
+        """Drop a text whose every attempt failed."""
+        self._ledger.pop_outbox(item.call_id)

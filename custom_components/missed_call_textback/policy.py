@@ -9,6 +9,32 @@ from .const import SkipReason
 from .phone import PhoneNumber
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rules:
+    """The owner's rules for one line."""
+
+    cooldown: timedelta
+    # E.164 numbers or prefixes ("+1900" covers every +1 900 number).
+    blocklist: tuple[str, ...] = ()
+    allowlist_only: bool = False
+    allowlist: tuple[str, ...] = ()
+    never_text: tuple[str, ...] = ()
+    min_ring: timedelta = timedelta(0)
+    hourly_cap: int = 0  # 0: no cap
+    daily_cap: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Facts:
+    """What the line's ledger knows about this call and number."""
+
+    already_handled: bool = False
+    last_texted_at: datetime | None = None
+    opted_out: bool = False
+    sent_last_hour: int = 0
+    sent_last_day: int = 0
+
+
 @dataclass(frozen=True, slots=True)
 class Send:
     """Text this number now."""
@@ -26,27 +52,61 @@ class Skip:
 type Decision = Send | Skip
 
 
+def matches(number: str, entries: tuple[str, ...]) -> bool:
+    """Return whether a number is on a list of numbers and prefixes."""
+    return any(number.startswith(entry) for entry in entries)
+
+
 def decide(
     *,
     number: PhoneNumber | SkipReason,
     enabled: bool,
-    already_handled: bool,
-    last_texted_at: datetime | None,
-    cooldown: timedelta,
+    rules: Rules,
+    facts: Facts,
+    ring_time: timedelta | None,
     now: datetime,
 ) -> Decision:
     """Decide what to do about one missed call.
 
-    The order matters: a call already handled is never reconsidered, the
-    owner's switch wins over everything else, and an untextable number is
-    reported as such before any per-number rule.
+    The order matters: a call already handled is never reconsidered; the
+    owner's switch wins over everything; an untextable number is reported as
+    such; the caller's own wish (opt-out) and the owner's lists come before
+    the timing rules; the caps come last, so only texts that would really go
+    out count against them.
     """
-    if already_handled:
+    if facts.already_handled:
         return Skip(SkipReason.DUPLICATE)
     if not enabled:
         return Skip(SkipReason.DISABLED)
     if isinstance(number, SkipReason):
         return Skip(number)
-    if last_texted_at is not None and now - last_texted_at < cooldown:
-        return Skip(SkipReason.COOLDOWN)
-    return Send(number)
+    reason = _wish_or_list(number.e164, rules, facts) or _timing(
+        rules, facts, ring_time, now
+    )
+    return Skip(reason) if reason else Send(number)
+
+
+def _wish_or_list(e164: str, rules: Rules, facts: Facts) -> SkipReason | None:
+    if facts.opted_out:
+        return SkipReason.OPTED_OUT
+    if matches(e164, rules.never_text):
+        return SkipReason.NEVER_TEXT
+    if matches(e164, rules.blocklist):
+        return SkipReason.BLOCKED
+    if rules.allowlist_only and not matches(e164, rules.allowlist):
+        return SkipReason.NOT_ALLOWED
+    return None
+
+
+def _timing(
+    rules: Rules, facts: Facts, ring_time: timedelta | None, now: datetime
+) -> SkipReason | None:
+    if ring_time is not None and ring_time < rules.min_ring:
+        return SkipReason.SHORT_RING
+    if facts.last_texted_at is not None and now - facts.last_texted_at < rules.cooldown:
+        return SkipReason.COOLDOWN
+    if (rules.hourly_cap and facts.sent_last_hour >= rules.hourly_cap) or (
+        rules.daily_cap and facts.sent_last_day >= rules.daily_cap
+    ):
+        return SkipReason.RATE_CAPPED
+    return None

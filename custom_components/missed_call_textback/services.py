@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID
@@ -16,6 +16,7 @@ from homeassistant.core import (
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
+from homeassistant.util.json import JsonValueType
 from homeassistant.util.ulid import ulid_now
 import voluptuous as vol
 
@@ -23,9 +24,14 @@ from .const import (
     ATTR_CALLER_NAME,
     ATTR_CONFIG_ENTRY_ID,
     ATTR_NUMBER,
+    ATTR_TEXT,
     DOMAIN,
+    SERVICE_HANDLE_REPLY,
+    SERVICE_OPT_IN,
+    SERVICE_OPT_OUT,
     SERVICE_REPORT_MISSED_CALL,
 )
+from .phone import PhoneNumber, normalize_number
 
 if TYPE_CHECKING:
     from .data import TextBackConfigEntry
@@ -42,16 +48,29 @@ def _number(value: object) -> str:
     return text
 
 
-REPORT_MISSED_CALL_SCHEMA = vol.Schema(
+_LINE_SCHEMA = vol.Schema(
     {
         vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string,
         vol.Optional(ATTR_DEVICE_ID): vol.All(cv.ensure_list, [cv.string]),
+    }
+)
+REPORT_MISSED_CALL_SCHEMA = _LINE_SCHEMA.extend(
+    {
         vol.Required(ATTR_NUMBER): _number,
         vol.Optional(ATTR_CALLER_NAME): vol.Any(
             None, vol.All(cv.string, vol.Length(max=100))
         ),
     }
 )
+# An SMS is at most 10 segments of 153 characters in practice; anything far
+# longer is not a reply from a phone.
+HANDLE_REPLY_SCHEMA = _LINE_SCHEMA.extend(
+    {
+        vol.Required(ATTR_NUMBER): _number,
+        vol.Required(ATTR_TEXT): vol.All(cv.string, vol.Length(max=2000)),
+    }
+)
+OPT_SCHEMA = _LINE_SCHEMA.extend({vol.Required(ATTR_NUMBER): _number})
 
 
 @callback
@@ -69,6 +88,52 @@ def async_setup_services(hass: HomeAssistant) -> None:
             context=call.context,
         )
 
+    async def _async_handle_reply(call: ServiceCall) -> ServiceResponse:
+        targeted, entries = _resolve_entries(hass, call)
+        results = [
+            await entry.runtime_data.async_handle_reply(
+                number=call.data[ATTR_NUMBER],
+                text=call.data[ATTR_TEXT],
+                answer_help=targeted,
+                context=call.context,
+            )
+            for entry in entries
+        ]
+        return {"lines": cast("list[JsonValueType]", results)}
+
+    async def _async_opt(call: ServiceCall) -> ServiceResponse:
+        _, entries = _resolve_entries(hass, call)
+        changed: list[JsonValueType] = []
+        for entry in entries:
+            line = entry.runtime_data
+            number = normalize_number(call.data[ATTR_NUMBER], line.region)
+            if not isinstance(number, PhoneNumber):
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN,
+                    translation_key="invalid_number",
+                    translation_placeholders={"reason": number.value},
+                )
+            if line.async_set_opt_out(
+                number.e164, opted_out=call.service == SERVICE_OPT_OUT
+            ):
+                changed.append(entry.entry_id)
+        return {"changed": changed}
+
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_HANDLE_REPLY,
+        _async_handle_reply,
+        schema=HANDLE_REPLY_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+    for service in (SERVICE_OPT_OUT, SERVICE_OPT_IN):
+        hass.services.async_register(
+            DOMAIN,
+            service,
+            _async_opt,
+            schema=OPT_SCHEMA,
+            supports_response=SupportsResponse.OPTIONAL,
+        )
     hass.services.async_register(
         DOMAIN,
         SERVICE_REPORT_MISSED_CALL,
@@ -76,6 +141,23 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=REPORT_MISSED_CALL_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
+
+
+def _resolve_entries(
+    hass: HomeAssistant, call: ServiceCall
+) -> tuple[bool, list[TextBackConfigEntry]]:
+    """Find the line a call names, else every loaded line; say which it was.
+
+    A caller's STOP must reach every line that could text them.
+    """
+    if call.data.get(ATTR_CONFIG_ENTRY_ID) or call.data.get(ATTR_DEVICE_ID):
+        return True, [_resolve_entry(hass, call)]
+    loaded: list[TextBackConfigEntry] = hass.config_entries.async_loaded_entries(DOMAIN)
+    if not loaded:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN, translation_key="line_required"
+        )
+    return False, loaded
 
 
 def _resolve_entry(hass: HomeAssistant, call: ServiceCall) -> TextBackConfigEntry:

@@ -9,7 +9,13 @@ import pytest
 
 from custom_components.missed_call_textback.const import SkipReason
 from custom_components.missed_call_textback.phone import PhoneNumber
-from custom_components.missed_call_textback.policy import Send, Skip, decide
+from custom_components.missed_call_textback.policy import (
+    Facts,
+    Rules,
+    Send,
+    Skip,
+    decide,
+)
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 NUMBER = PhoneNumber("+16502530000", "US")
@@ -28,13 +34,23 @@ def _decide(
     already_handled: bool = False,
     last_texted_at: datetime | None = None,
     cooldown: timedelta = DAY,
+    ring_time: timedelta | None = None,
+    **rules_and_facts: object,
 ) -> Send | Skip:
+    fact_keys = {"opted_out", "sent_last_hour", "sent_last_day"}
     return decide(
         number=number,
         enabled=enabled,
-        already_handled=already_handled,
-        last_texted_at=last_texted_at,
-        cooldown=cooldown,
+        rules=Rules(
+            cooldown=cooldown,
+            **{k: v for k, v in rules_and_facts.items() if k not in fact_keys},  # type: ignore[arg-type]
+        ),
+        facts=Facts(
+            already_handled=already_handled,
+            last_texted_at=last_texted_at,
+            **{k: v for k, v in rules_and_facts.items() if k in fact_keys},  # type: ignore[arg-type]
+        ),
+        ring_time=ring_time,
         now=NOW,
     )
 
@@ -132,9 +148,9 @@ def test_send_only_when_enabled_new_valid_and_outside_cooldown(
     decision = decide(
         number=number,
         enabled=enabled,
-        already_handled=already_handled,
-        last_texted_at=last_texted_at,
-        cooldown=cooldown,
+        rules=Rules(cooldown=cooldown),
+        facts=Facts(already_handled=already_handled, last_texted_at=last_texted_at),
+        ring_time=None,
         now=NOW,
     )
     outside_cooldown = texted_ago is None or texted_ago >= cooldown
@@ -154,4 +170,81 @@ def test_send_only_when_enabled_new_valid_and_outside_cooldown(
         and not already_handled
         and isinstance(number, PhoneNumber)
         and outside_cooldown
+    )
+
+
+def test_opted_out_caller_is_never_texted() -> None:
+    assert _decide(opted_out=True) == Skip(SkipReason.OPTED_OUT)
+
+
+def test_opt_out_wins_over_every_list_and_timing_rule() -> None:
+    assert _decide(
+        opted_out=True,
+        never_text=("+1650",),
+        blocklist=("+1",),
+        last_texted_at=NOW,
+        hourly_cap=1,
+        sent_last_hour=5,
+    ) == Skip(SkipReason.OPTED_OUT)
+
+
+def test_never_text_list_matches_a_whole_number() -> None:
+    assert _decide(never_text=("+16502530000",)) == Skip(SkipReason.NEVER_TEXT)
+    assert _decide(never_text=("+16502530001",)) == Send(NUMBER)
+
+
+def test_blocklist_matches_a_prefix() -> None:
+    assert _decide(blocklist=("+1650",)) == Skip(SkipReason.BLOCKED)
+    assert _decide(blocklist=("+1900", "+44")) == Send(NUMBER)
+
+
+def test_allowlist_only_mode_texts_only_listed_numbers() -> None:
+    assert _decide(allowlist_only=True, allowlist=("+1415",)) == Skip(
+        SkipReason.NOT_ALLOWED
+    )
+    assert _decide(allowlist_only=True, allowlist=("+1650",)) == Send(NUMBER)
+    # The list alone does nothing until allowlist-only mode is on.
+    assert _decide(allowlist=("+1415",)) == Send(NUMBER)
+
+
+def test_blocklist_wins_over_the_allowlist() -> None:
+    assert _decide(
+        blocklist=("+1650",), allowlist_only=True, allowlist=("+1650",)
+    ) == Skip(SkipReason.BLOCKED)
+
+
+def test_one_ring_call_is_skipped_when_a_minimum_ring_is_set() -> None:
+    min_ring = timedelta(seconds=4)
+    assert _decide(min_ring=min_ring, ring_time=timedelta(seconds=1)) == Skip(
+        SkipReason.SHORT_RING
+    )
+    assert _decide(min_ring=min_ring, ring_time=timedelta(seconds=4)) == Send(NUMBER)
+    # A call reported without a ring time (the action) is not judged by it.
+    assert _decide(min_ring=min_ring, ring_time=None) == Send(NUMBER)
+
+
+def test_short_ring_is_off_by_default() -> None:
+    assert _decide(ring_time=timedelta(0)) == Send(NUMBER)
+
+
+@pytest.mark.parametrize(
+    ("caps", "sent", "expected"),
+    [
+        ({"hourly_cap": 20}, {"sent_last_hour": 19}, Send(NUMBER)),
+        ({"hourly_cap": 20}, {"sent_last_hour": 20}, Skip(SkipReason.RATE_CAPPED)),
+        ({"daily_cap": 100}, {"sent_last_day": 99}, Send(NUMBER)),
+        ({"daily_cap": 100}, {"sent_last_day": 100}, Skip(SkipReason.RATE_CAPPED)),
+        ({"hourly_cap": 0, "daily_cap": 0}, {"sent_last_day": 10**6}, Send(NUMBER)),
+    ],
+)
+def test_caps_hold_at_their_limit(
+    caps: dict[str, int], sent: dict[str, int], expected: Send | Skip
+) -> None:
+    assert _decide(**caps, **sent) == expected
+
+
+def test_cooldown_is_reported_before_the_cap() -> None:
+    # A caller in cooldown would not have been texted anyway: not the cap's doing.
+    assert _decide(last_texted_at=NOW, hourly_cap=1, sent_last_hour=1) == Skip(
+        SkipReason.COOLDOWN
     )

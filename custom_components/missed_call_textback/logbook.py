@@ -1,0 +1,85 @@
+"""Logbook lines a non-technical owner can read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from homeassistant.components.logbook.const import (
+    LOGBOOK_ENTRY_MESSAGE,
+    LOGBOOK_ENTRY_NAME,
+)
+from homeassistant.core import Event, HomeAssistant, callback
+
+from .const import (
+    DOMAIN,
+    EVENT_MISSED_CALL,
+    EVENT_REPLY_RECEIVED,
+    EVENT_TEXT_FAILED,
+    EVENT_TEXT_SENT,
+    EVENT_TEXT_SKIPPED,
+)
+
+REASONS = {
+    "disabled": "text-back is switched off",
+    "anonymous": "the number was withheld",
+    "invalid_number": "the number cannot receive texts",
+    "short_code": "it was a short code",
+    "cooldown": "they were texted recently",
+    "duplicate": "this call was already handled",
+    "opted_out": "they asked for no more texts",
+    "never_text": "they are on the never-text list",
+    "blocked": "the number is blocked",
+    "not_allowed": "the number is not on the allowlist",
+    "short_ring": "the call rang only briefly",
+    "rate_capped": "the text limit was reached",
+}
+
+
+def _who(data: dict[str, Any]) -> str:
+    number = data.get("number") or "an unknown number"
+    if name := data.get("caller_name"):
+        return f"{name} ({number})"
+    return str(number)
+
+
+def _describe(event: Event[dict[str, Any]]) -> str:
+    data = event.data
+    who = _who(data)
+    if event.event_type == EVENT_MISSED_CALL:
+        return f"missed a call from {who}"
+    if event.event_type == EVENT_TEXT_SENT:
+        return f"texted {who} back"
+    if event.event_type == EVENT_TEXT_SKIPPED:
+        reason = REASONS.get(str(data.get("reason")), str(data.get("reason")))
+        return f"did not text {who} back: {reason}"
+    if event.event_type == EVENT_TEXT_FAILED:
+        retry = " and will try again" if data.get("retry_at") else ""
+        return f"could not text {who} back ({data.get('error')}){retry}"
+    return f"got a reply from {who}: “{data.get('text', '')}”"
+
+
+@callback
+def async_describe_events(
+    hass: HomeAssistant,  # noqa: ARG001
+    async_describe_event: Callable[
+        [str, str, Callable[[Event[dict[str, Any]]], dict[str, str]]], None
+    ],
+) -> None:
+    """Describe the integration's events in the logbook."""
+
+    @callback
+    def _entry(event: Event[dict[str, Any]]) -> dict[str, str]:
+        return {
+            LOGBOOK_ENTRY_NAME: str(event.data.get("line_name") or "Text-back"),
+            LOGBOOK_ENTRY_MESSAGE: _describe(event),
+        }
+
+    for event_type in (
+        EVENT_MISSED_CALL,
+        EVENT_TEXT_SENT,
+        EVENT_TEXT_SKIPPED,
+        EVENT_TEXT_FAILED,
+        EVENT_REPLY_RECEIVED,
+    ):
+        async_describe_event(DOMAIN, event_type, _entry)

@@ -1,0 +1,99 @@
+"""Repair issues a line raises, and clears once the cause is gone."""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .const import DOMAIN
+
+
+def _create(
+    hass: HomeAssistant,
+    kind: str,
+    entry_id: str,
+    severity: ir.IssueSeverity,
+    placeholders: dict[str, str],
+) -> None:
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        f"{kind}_{entry_id}",
+        is_fixable=False,
+        severity=severity,
+        translation_key=kind,
+        translation_placeholders=placeholders,
+    )
+
+
+@callback
+def raise_notify_missing(
+    hass: HomeAssistant, entry_id: str, line_name: str, service: str
+) -> None:
+    """Report that the line's notify service does not exist."""
+    _create(
+        hass,
+        "notify_missing",
+        entry_id,
+        ir.IssueSeverity.ERROR,
+        {"line_name": line_name, "service": service},
+    )
+
+
+@callback
+def clear_notify_missing(hass: HomeAssistant, entry_id: str) -> None:
+    """Clear the report: the line's notify service exists (again)."""
+    ir.async_delete_issue(hass, DOMAIN, f"notify_missing_{entry_id}")
+
+
+@callback
+def raise_template_error(
+    hass: HomeAssistant, entry_id: str, line_name: str, error: str
+) -> None:
+    """Report a failed template (the default text went out instead)."""
+    _create(
+        hass,
+        "template_error",
+        entry_id,
+        ir.IssueSeverity.ERROR,
+        {"line_name": line_name, "error": error},
+    )
+
+
+@callback
+def clear_template_error(hass: HomeAssistant, entry_id: str) -> None:
+    """Clear the report: the line's message template works (again)."""
+    ir.async_delete_issue(hass, DOMAIN, f"template_error_{entry_id}")
+
+
+@callback
+def raise_send_failed(
+    hass: HomeAssistant, entry_id: str, line_name: str, error: str
+) -> None:
+    """Report that every attempt to send a text failed."""
+    _create(
+        hass,
+        "send_failed",
+        entry_id,
+        ir.IssueSeverity.ERROR,
+        {"line_name": line_name, "error": error},
+    )
+
+
+@callback
+def raise_rate_capped(hass: HomeAssistant, entry_id: str, line_name: str) -> None:
+    """Report that the line reached a cap and skipped a caller."""
+    _create(
+        hass,
+        "rate_capped",
+        entry_id,
+        ir.IssueSeverity.WARNING,
+        {"line_name": line_name},
+    )
+
+
+@callback
+def clear_send_problems(hass: HomeAssistant, entry_id: str) -> None:
+    """Clear send reports: a text went out, so sending works and caps allow it."""
+    for kind in ("notify_missing", "send_failed", "rate_capped"):
+        ir.async_delete_issue(hass, DOMAIN, f"{kind}_{entry_id}")
