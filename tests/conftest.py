@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.core import HomeAssistant, ServiceCall, callback
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -108,6 +108,7 @@ def events(hass: HomeAssistant) -> Generator[list[tuple[str, dict[str, Any]]]]:
     """Every bus event of the integration, in order."""
     seen: list[tuple[str, dict[str, Any]]] = []
 
+    @callback
     def _listener(event: Any) -> None:
         if event.event_type.startswith(f"{DOMAIN}_"):
             seen.append((event.event_type.removeprefix(f"{DOMAIN}_"), dict(event.data)))

@@ -241,9 +241,13 @@ class Ledger:
         return call_id in self._outbox
 
     def pop_outbox(self, call_id: str) -> None:
-        """Forget a text that was sent or given up on."""
+        """Forget a text that was sent or given up on.
+
+        Written at the next turn of the event loop rather than after the usual
+        delay: until it is on disk, a crash would send the text again.
+        """
         self._outbox.pop(call_id, None)
-        self._schedule_save()
+        self._store.async_delay_save(self._data_to_save, 0)
 
     def _roll(self, at: datetime) -> None:
         if (today := _local_day(at)) != self._day:

@@ -1,0 +1,119 @@
+"""Helpers shared by the line tests: FRITZ!Box call sequences and test lines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.const import MATCH_ALL
+from homeassistant.core import Event, HomeAssistant, callback
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.missed_call_textback.const import (
+    CONF_ENTITY_ID,
+    CONF_LINE_NAME,
+    DOMAIN,
+)
+
+from .conftest import FRITZ_ENTITY
+
+ENTRY_ID = "01JTESTLINE0000000000000000"
+STORE_KEY = f"{DOMAIN}.{ENTRY_ID}"
+
+
+def ring(
+    hass: HomeAssistant,
+    number: str,
+    name: str = "unknown",
+    *,
+    entity_id: str = FRITZ_ENTITY,
+    at: str = "2026-11-26T10:00:00",
+) -> None:
+    """Let the FRITZ!Box call monitor show an incoming call."""
+    hass.states.async_set(
+        entity_id,
+        "ringing",
+        {
+            "type": "incoming",
+            "from": number,
+            "to": "5551234",
+            "device": "SIP0",
+            "initiated": at,
+            "from_name": name,
+        },
+    )
+
+
+def idle(hass: HomeAssistant, *, entity_id: str = FRITZ_ENTITY) -> None:
+    """Let the FRITZ!Box call monitor go idle (every call on it ended)."""
+    hass.states.async_set(
+        entity_id, "idle", {"duration": "0", "closed": "2026-11-26T10:01:00"}
+    )
+
+
+async def async_miss_call(
+    hass: HomeAssistant,
+    number: str,
+    name: str = "unknown",
+    *,
+    entity_id: str = FRITZ_ENTITY,
+) -> None:
+    """Ring and hang up without an answer, then let the line act on it."""
+    ring(hass, number, name, entity_id=entity_id)
+    idle(hass, entity_id=entity_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def make_entry(
+    entry_data: dict[str, Any],
+    entry_options: dict[str, Any],
+    *,
+    entry_id: str = ENTRY_ID,
+    entity_id: str | None = None,
+    **options: Any,
+) -> MockConfigEntry:
+    """Build a line like the conftest one, with other options or another entity."""
+    data = {**entry_data}
+    if entity_id is not None:
+        data[CONF_ENTITY_ID] = entity_id
+    merged = {**entry_options, **options}
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=merged[CONF_LINE_NAME],
+        data=data,
+        options=merged,
+        unique_id=f"entity:{data[CONF_ENTITY_ID]}",
+        entry_id=entry_id,
+    )
+
+
+async def async_add_line(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Add a line to Home Assistant with its call-state entity idle."""
+    hass.states.async_set(entry.data[CONF_ENTITY_ID], "idle", {})
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+# The default message as Acme Plumbing's callers receive it.
+DEFAULT_TEXT = (
+    "Hey \u2014 you just called Acme Plumbing. We're probably on a job right "
+    "now. What can we help you with? We'll follow up within the hour."
+)
+
+
+def record_events(hass: HomeAssistant) -> list[tuple[str, dict[str, Any]]]:
+    """Record every bus event of the integration, in the order it was fired.
+
+    The conftest `events` listener is a plain function, which Home Assistant
+    runs in its executor: two events can land out of order. A callback runs
+    in the event loop as each event fires.
+    """
+    seen: list[tuple[str, dict[str, Any]]] = []
+
+    @callback
+    def _listener(event: Event) -> None:
+        if event.event_type.startswith(f"{DOMAIN}_"):
+            seen.append((event.event_type.removeprefix(f"{DOMAIN}_"), dict(event.data)))
+
+    hass.bus.async_listen(MATCH_ALL, _listener)
+    return seen
