@@ -16,8 +16,8 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, TemplateError
 from homeassistant.helpers import config_validation as cv, selector
 from homeassistant.helpers.script import async_validate_actions_config
-import voluptuous as vol
 
+from .compat import vol
 from .const import (
     CONF_ACTION,
     CONF_ALLOWLIST,

@@ -30,10 +30,10 @@ from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.template import Template
 from homeassistant.util import dt as dt_util
 from homeassistant.util.ulid import ulid_now
-import voluptuous as vol
 
 from . import repairs
 from .calls import CallTracker, EndedCall, Outcome
+from .compat import vol
 from .const import (
     CONF_ACTION,
     CONF_ALLOWLIST,

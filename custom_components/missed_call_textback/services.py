@@ -18,8 +18,8 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonValueType
 from homeassistant.util.ulid import ulid_now
-import voluptuous as vol
 
+from .compat import vol
 from .const import (
     ATTR_CALLER_NAME,
     ATTR_CONFIG_ENTRY_ID,
