@@ -22,7 +22,13 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.matchers import path_type
 
 from .conftest import SMS_SERVICE
-from .line_helpers import STORE_KEY, async_add_line, async_miss_call, ring
+from .line_helpers import (
+    STORE_KEY,
+    async_add_line,
+    async_miss_call,
+    make_entry,
+    ring,
+)
 from .portable_snapshot import PortableSnapshotExtension
 
 
@@ -111,6 +117,8 @@ async def test_diagnostics_hide_the_numbers_of_waiting_texts(
             "caller_name": "**REDACTED**",
             "missed_at": "2026-11-26T14:59:00+00:00",
             "created_at": "2026-11-26T14:59:01+00:00",
+            "attempts": 0,
+            "next_attempt_at": None,
         }
     ]
     assert sms_calls == []
@@ -119,17 +127,19 @@ async def test_diagnostics_hide_the_numbers_of_waiting_texts(
 async def test_diagnostics_hide_numbers_inside_provider_errors(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
-    init_integration: MockConfigEntry,
+    entry_data: dict[str, Any],
+    entry_options: dict[str, Any],
 ) -> None:
     async def provider(call: ServiceCall) -> None:
         raise HomeAssistantError(f"{call.data['target'][0]} is not a mobile number")
 
     hass.services.async_register("notify", SMS_SERVICE, provider)
+    # No retries: the first failure is final and lands in the history.
+    entry = make_entry(entry_data, entry_options, retry_minutes=[])
+    await async_add_line(hass, entry)
     await async_miss_call(hass, "6502530000")
 
-    diagnostics = await get_diagnostics_for_config_entry(
-        hass, hass_client, init_integration
-    )
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
 
     assert diagnostics["history"][0]["result"] == "failed"
     assert diagnostics["history"][0]["error"] == "+*********00 is not a mobile number"

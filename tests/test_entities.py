@@ -328,7 +328,13 @@ async def test_call_event_entity_fires_missed_call_then_text_sent(
     assert isinstance(call_id, str)
     assert len(call_id) == 26
     assert attributes == {
-        "event_types": ["missed_call", "text_sent", "text_skipped", "text_failed"],
+        "event_types": [
+            "missed_call",
+            "text_sent",
+            "text_skipped",
+            "text_failed",
+            "reply_received",
+        ],
         "event_type": "text_sent",
         "number": "+16502530000",
         "caller_name": "Jordan",

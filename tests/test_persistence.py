@@ -23,6 +23,7 @@ from .line_helpers import (
     STORE_KEY,
     async_add_line,
     async_miss_call,
+    make_entry,
     record_events,
 )
 
@@ -102,12 +103,15 @@ async def test_a_missed_call_is_saved_after_the_save_delay(
                     "reason": None,
                     "error": None,
                     "texted_at": NOW,
+                    "replies": [],
                 }
             ],
             "cooldowns": {"+16502530000": NOW},
             "outbox": [],
             "counters": {"date": "2026-11-26", "missed": 1, "sent": 1},
             "last_missed_at": NOW,
+            "opted_out": {},
+            "sent_times": [NOW],
         }
     )
 
@@ -136,6 +140,8 @@ async def test_the_text_is_on_disk_before_it_is_handed_to_the_provider(
                 "caller_name": "Jordan",
                 "missed_at": NOW,
                 "created_at": NOW,
+                "attempts": 0,
+                "next_attempt_at": None,
             }
         ]
     ]
@@ -363,7 +369,8 @@ async def test_the_outbox_waits_for_home_assistant_to_start(
 
 async def test_a_resent_text_that_fails_is_recorded_as_failed(
     hass: HomeAssistant,
-    mock_config_entry: MockConfigEntry,
+    entry_data: dict[str, Any],
+    entry_options: dict[str, Any],
     events: list[tuple[str, dict[str, Any]]],
     hass_storage: dict[str, Any],
 ) -> None:
@@ -383,10 +390,12 @@ async def test_a_resent_text_that_fails_is_recorded_as_failed(
         }
     )
 
-    await async_add_line(hass, mock_config_entry)
+    # No retries: the first failure is final.
+    entry = make_entry(entry_data, entry_options, retry_minutes=[])
+    await async_add_line(hass, entry)
 
     assert [name for name, _ in events] == ["text_failed"]
-    ledger = mock_config_entry.runtime_data.ledger
+    ledger = entry.runtime_data.ledger
     assert ledger.outbox == []
     assert [(r.call_id, r.result) for r in ledger.history] == [
         ("01JCRASHED0000000000000001", "failed")

@@ -68,8 +68,11 @@ async def _action_line(
     entry_data: dict[str, Any],
     entry_options: dict[str, Any],
     action: list[dict[str, Any]],
+    **options: Any,
 ) -> MockConfigEntry:
-    entry = make_entry(entry_data, entry_options, sender="action", action=action)
+    entry = make_entry(
+        entry_data, entry_options, sender="action", action=action, **options
+    )
     await async_add_line(hass, entry)
     return entry
 
@@ -133,7 +136,10 @@ async def test_an_action_that_fails_fails_the_text(
         "send_sms",
         raise_exception=HomeAssistantError("Gateway refused +16502530000: no credit"),
     )
-    entry = await _action_line(hass, entry_data, entry_options, SEND_SMS_ACTION)
+    # No retries: the first failure is final.
+    entry = await _action_line(
+        hass, entry_data, entry_options, SEND_SMS_ACTION, retry_minutes=[]
+    )
 
     with caplog.at_level(logging.WARNING, logger="custom_components"):
         await async_miss_call(hass, "6502530000")
@@ -166,7 +172,10 @@ async def test_an_action_calling_a_missing_service_fails_the_text(
     events: list[tuple[str, dict[str, Any]]],
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    entry = await _action_line(hass, entry_data, entry_options, SEND_SMS_ACTION)
+    # No retries: the first failure is final.
+    entry = await _action_line(
+        hass, entry_data, entry_options, SEND_SMS_ACTION, retry_minutes=[]
+    )
 
     await async_miss_call(hass, "6502530000")
 
@@ -322,11 +331,15 @@ async def test_notify_sender_calls_the_service_with_a_target_list(
 
 async def test_a_vanished_notify_service_fails_the_text_and_raises_a_repair(
     hass: HomeAssistant,
-    init_integration: MockConfigEntry,
+    entry_data: dict[str, Any],
+    entry_options: dict[str, Any],
     sms_calls: list[ServiceCall],
     events: list[tuple[str, dict[str, Any]]],
     issue_registry: ir.IssueRegistry,
 ) -> None:
+    # No retries: the first failure is final.
+    entry = make_entry(entry_data, entry_options, retry_minutes=[])
+    await async_add_line(hass, entry)
     assert issue_registry.async_get_issue(DOMAIN, NOTIFY_ISSUE) is None
     # The SMS integration was removed after the line was set up.
     hass.services.async_remove("notify", SMS_SERVICE)
@@ -337,7 +350,7 @@ async def test_a_vanished_notify_service_fails_the_text_and_raises_a_repair(
         ("missed_call", None),
         ("text_failed", str(ServiceNotFound("notify", SMS_SERVICE))),
     ]
-    assert _history(init_integration)[0]["result"] == "failed"
+    assert _history(entry)[0]["result"] == "failed"
     issue = issue_registry.async_get_issue(DOMAIN, NOTIFY_ISSUE)
     assert issue is not None
     assert issue.translation_key == "notify_missing"
@@ -425,7 +438,10 @@ async def test_a_notify_service_error_fails_the_text_without_a_repair(
         "flaky_sms",
         raise_exception=HomeAssistantError("Twilio error 21610: unsubscribed"),
     )
-    entry = make_entry(entry_data, entry_options, notify_service="flaky_sms")
+    # No retries: the first failure is final.
+    entry = make_entry(
+        entry_data, entry_options, notify_service="flaky_sms", retry_minutes=[]
+    )
     await async_add_line(hass, entry)
 
     await async_miss_call(hass, "6502530000")
@@ -445,7 +461,10 @@ async def test_a_notify_service_raising_a_bare_error_names_its_type(
     events: list[tuple[str, dict[str, Any]]],
 ) -> None:
     async_mock_service(hass, "notify", "flaky_sms", raise_exception=OSError())
-    entry = make_entry(entry_data, entry_options, notify_service="flaky_sms")
+    # No retries: the first failure is final.
+    entry = make_entry(
+        entry_data, entry_options, notify_service="flaky_sms", retry_minutes=[]
+    )
     await async_add_line(hass, entry)
 
     await async_miss_call(hass, "6502530000")
@@ -459,6 +478,8 @@ async def test_a_notify_service_raising_a_bare_error_names_its_type(
             "number": "+16502530000",
             "caller_name": None,
             "error": "OSError",
+            "attempt": 1,
+            "retry_at": None,
         },
     )
 

@@ -502,8 +502,6 @@ class TextBackLine:
             self._retry_timers.pop(item.call_id, None)
             self._track(self._async_deliver(item, None), item.call_id)
 
-        if (cancel := self._retry_timers.pop(item.call_id, None)) is not None:
-            cancel()
         self._retry_timers[item.call_id] = async_track_point_in_utc_time(
             self.hass, _retry, at
         )
