@@ -411,8 +411,15 @@ class TextBackLine:
         self, item: OutboxItem, context: Context | None
     ) -> dict[str, Any]:
         """Attempt a persisted text; on failure retry later or give up."""
-        error = await self.outbox.async_attempt(item, context)
         base = self._event_data(item.call_id, item.number, item.caller_name)
+        if self.ledger.is_opted_out(item.number):
+            # STOP arrived while the text waited for a retry or a restart.
+            self.outbox.give_up(item)
+            missed_at = dt_util.parse_datetime(item.missed_at) or dt_util.utcnow()
+            return self._record_skip(
+                base, SkipReason.OPTED_OUT, missed_at, context, new=True
+            )
+        error = await self.outbox.async_attempt(item, context)
         if error is None:
             return self._record_sent(item, base, context)
         LOGGER.warning(
