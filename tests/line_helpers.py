@@ -18,6 +18,8 @@ from .conftest import FRITZ_ENTITY
 
 ENTRY_ID = "01JTESTLINE0000000000000000"
 STORE_KEY = f"{DOMAIN}.{ENTRY_ID}"
+# Pending texts live in a small file of their own, written before each send.
+OUTBOX_KEY = f"{STORE_KEY}.outbox"
 
 
 def ring(

@@ -20,6 +20,7 @@ from custom_components.missed_call_textback.const import HISTORY_CAP
 from .conftest import SMS_SERVICE
 from .line_helpers import (
     DEFAULT_TEXT,
+    OUTBOX_KEY,
     STORE_KEY,
     async_add_line,
     async_miss_call,
@@ -107,7 +108,6 @@ async def test_a_missed_call_is_saved_after_the_save_delay(
                 }
             ],
             "cooldowns": {"+16502530000": NOW},
-            "outbox": [],
             "counters": {"date": "2026-11-26", "missed": 1, "sent": 1},
             "last_missed_at": NOW,
             "opted_out": {},
@@ -124,7 +124,7 @@ async def test_the_text_is_on_disk_before_it_is_handed_to_the_provider(
     on_disk_at_send: list[list[dict[str, Any]]] = []
 
     async def provider(call: ServiceCall) -> None:
-        on_disk_at_send.append(hass_storage[STORE_KEY]["data"]["outbox"])
+        on_disk_at_send.append(hass_storage[OUTBOX_KEY]["data"]["outbox"])
 
     hass.services.async_register("notify", SMS_SERVICE, provider)
 
@@ -326,7 +326,9 @@ async def test_a_text_left_in_the_outbox_by_a_crash_is_sent_once(
     ]
     await _settle(hass, frozen_clock)
     data = hass_storage[STORE_KEY]["data"]
-    assert data["outbox"] == []
+    # Read from the first layout (outbox inside the line's data), written back
+    # to the outbox's own file.
+    assert hass_storage[OUTBOX_KEY]["data"]["outbox"] == []
     assert [(r["call_id"], r["result"]) for r in data["history"]] == [
         ("01JCRASHED0000000000000001", "sent")
     ]

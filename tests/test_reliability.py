@@ -35,6 +35,7 @@ from .conftest import FRITZ_ENTITY, SMS_SERVICE
 from .line_helpers import (
     DEFAULT_TEXT,
     ENTRY_ID,
+    OUTBOX_KEY,
     STORE_KEY,
     async_add_line,
     async_miss_call,
@@ -217,7 +218,7 @@ async def test_the_failed_attempts_are_kept_in_the_stored_outbox(
     await _pass(hass, frozen_clock, WAITS[0])
 
     call_id = init_integration.runtime_data.ledger.outbox[0].call_id
-    assert hass_storage[STORE_KEY]["data"]["outbox"] == [
+    assert hass_storage[OUTBOX_KEY]["data"]["outbox"] == [
         {
             "call_id": call_id,
             "number": "+16502530000",

@@ -23,6 +23,7 @@ from .conftest import SMS_SERVICE
 from .line_helpers import (
     DEFAULT_TEXT,
     ENTRY_ID,
+    OUTBOX_KEY,
     STORE_KEY,
     async_add_line,
     async_miss_call,
@@ -300,7 +301,8 @@ async def test_a_text_cut_off_by_unloading_is_sent_at_the_next_start(
     # Nobody knows whether the gateway got it: the text stays in the outbox
     # rather than vanish without a trace.
     data = hass_storage[STORE_KEY]["data"]
-    assert [item["call_id"] for item in data["outbox"]] == [call_id]
+    outbox = hass_storage[OUTBOX_KEY]["data"]["outbox"]
+    assert [item["call_id"] for item in outbox] == [call_id]
     assert data["history"] == []
 
     sent = async_mock_service(hass, "test", "send_sms")

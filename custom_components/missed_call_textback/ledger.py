@@ -71,6 +71,14 @@ class Ledger:
             f"{DOMAIN}.{entry_id}",
             minor_version=STORAGE_MINOR_VERSION,
         )
+        # The outbox has a file of its own: it is written before every send,
+        # so it must stay small (pending texts only), not carry the history.
+        self._outbox_store = _LineStore(
+            hass,
+            STORAGE_VERSION,
+            f"{DOMAIN}.{entry_id}.outbox",
+            minor_version=STORAGE_MINOR_VERSION,
+        )
         self.history: deque[HistoryRecord] = deque(maxlen=HISTORY_CAP)
         self._cooldowns: dict[str, datetime] = {}
         self._outbox: dict[str, OutboxItem] = {}
@@ -91,7 +99,10 @@ class Ledger:
         for number, when in data.get("cooldowns", {}).items():
             if (parsed := dt_util.parse_datetime(when)) is not None:
                 self._cooldowns[number] = parsed
-        for item in data.get("outbox", []):
+        outbox = await self._outbox_store.async_load()
+        # Before the outbox had its own file it lived in the line's data.
+        items = outbox["outbox"] if outbox is not None else data.get("outbox", [])
+        for item in items:
             self._outbox[item["call_id"]] = OutboxItem(**item)
         counters = data.get("counters", {})
         if (day := counters.get("date")) is not None:
@@ -112,10 +123,12 @@ class Ledger:
     async def async_flush(self) -> None:
         """Write pending changes now (the line is unloading)."""
         await self._store.async_save(self._data_to_save())
+        await self._outbox_store.async_save(self._outbox_to_save())
 
     async def async_remove(self) -> None:
         """Delete the stored data (the line was removed)."""
         await self._store.async_remove()
+        await self._outbox_store.async_remove()
 
     # --- queries -----------------------------------------------------------
 
@@ -234,7 +247,7 @@ class Ledger:
     async def async_put_outbox(self, item: OutboxItem) -> None:
         """Persist a decided text; returns once it is on disk."""
         self._outbox[item.call_id] = item
-        await self._store.async_save(self._data_to_save())
+        await self._outbox_store.async_save(self._outbox_to_save())
 
     def has_outbox(self, call_id: str) -> bool:
         """Return whether a text for this call waits in the outbox."""
@@ -247,7 +260,7 @@ class Ledger:
         delay: until it is on disk, a crash would send the text again.
         """
         self._outbox.pop(call_id, None)
-        self._store.async_delay_save(self._data_to_save, 0)
+        self._outbox_store.async_delay_save(self._outbox_to_save, 0)
 
     def _roll(self, at: datetime) -> None:
         if (today := _local_day(at)) != self._day:
@@ -258,6 +271,9 @@ class Ledger:
     def _schedule_save(self) -> None:
         self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
 
+    def _outbox_to_save(self) -> dict[str, Any]:
+        return {"outbox": [asdict(item) for item in self._outbox.values()]}
+
     def _data_to_save(self) -> dict[str, Any]:
         return {
             "history": [
@@ -267,7 +283,6 @@ class Ledger:
             "cooldowns": {
                 number: when.isoformat() for number, when in self._cooldowns.items()
             },
-            "outbox": [asdict(item) for item in self._outbox.values()],
             "counters": {
                 "date": self._day.isoformat() if self._day else None,
                 "missed": self._missed_today,
