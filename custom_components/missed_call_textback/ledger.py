@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
@@ -87,6 +88,8 @@ class Ledger:
         self._sent_today = 0
         self.last_missed_at: datetime | None = None
         self._opted_out: dict[str, datetime] = {}
+        self._next_write: asyncio.Future[None] | None = None
+        self._writer: asyncio.Task[None] | None = None
         # When texts were decided, for the hourly and daily caps (last 24 h).
         self._sent_times: deque[datetime] = deque()
 
@@ -203,11 +206,17 @@ class Ledger:
         self._cooldowns[number] = at
         self._schedule_save()
 
-    def note_send(self, at: datetime) -> None:
-        """Count a text against the caps; forget counts older than a day."""
+    def note_send(self, at: datetime, keep: int) -> None:
+        """Count a text against the caps.
+
+        Only the newest `keep` moments (the largest cap) within a day matter:
+        a cap is reached or not, so older ones need not be remembered.
+        """
         self._sent_times.append(at)
         cutoff = at - timedelta(days=1)
-        while self._sent_times and self._sent_times[0] <= cutoff:
+        while self._sent_times and (
+            self._sent_times[0] <= cutoff or len(self._sent_times) > keep
+        ):
             self._sent_times.popleft()
         self._schedule_save()
 
@@ -245,9 +254,29 @@ class Ledger:
         self._schedule_save()
 
     async def async_put_outbox(self, item: OutboxItem) -> None:
-        """Persist a decided text; returns once it is on disk."""
+        """Persist a decided text; returns once it is on disk.
+
+        Texts decided while a write runs share the next write (group commit),
+        so a burst of calls costs a few writes, not one each.
+        """
         self._outbox[item.call_id] = item
-        await self._outbox_store.async_save(self._outbox_to_save())
+        if self._next_write is None:
+            self._next_write = asyncio.get_running_loop().create_future()
+            if self._writer is None or self._writer.done():
+                self._writer = asyncio.create_task(self._async_write_outbox())
+        # Shielded: a caller cancelled while waiting must not cancel the write
+        # the other texts wait for.
+        await asyncio.shield(self._next_write)
+
+    async def _async_write_outbox(self) -> None:
+        while (done := self._next_write) is not None:
+            self._next_write = None
+            try:
+                await self._outbox_store.async_save(self._outbox_to_save())
+            except Exception as err:  # noqa: BLE001 - handed to every waiter
+                done.set_exception(err)
+            else:
+                done.set_result(None)
 
     def has_outbox(self, call_id: str) -> bool:
         """Return whether a text for this call waits in the outbox."""

@@ -330,10 +330,11 @@ class TextBackLine:
             self._fire(CallEvent.MISSED_CALL, base, context)
 
         now = dt_util.utcnow()
+        rules = self.rules
         decision = decide(
             number=normalized,
             enabled=self.enabled,
-            rules=self.rules,
+            rules=rules,
             facts=self._facts(call_id, normalized, now, already_handled=already),
             ring_time=ring_time,
             now=now,
@@ -346,7 +347,7 @@ class TextBackLine:
         # The cooldown and the caps count at the decision, so a burst of calls
         # yields one text per number even while the first is still being sent.
         self.ledger.mark_texted(decision.number.e164, now, self.cooldown)
-        self.ledger.note_send(now)
+        self.ledger.note_send(now, keep=max(rules.hourly_cap, rules.daily_cap))
         item = OutboxItem(
             call_id=call_id,
             number=decision.number.e164,
