@@ -970,7 +970,7 @@ def draw_throughput(ax: Any, report: dict[str, Any]) -> None:
         "(* capped: ran into its time or memory limit, see the table)",
         fontsize=10,
     )
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=8, loc="best")
 
 
 def draw_chart(

@@ -247,7 +247,7 @@ def no_sent_times() -> Iterator[None]:
     """Upper bound: no per-text timestamps for the caps (the caps are off here)."""
     ledger = _ledger_module().Ledger
 
-    def note_send(*_args: Any) -> None:
+    def note_send(*_args: Any, **_kwargs: Any) -> None:
         return None
 
     with patched(ledger, "note_send", note_send):
@@ -422,7 +422,7 @@ async def async_what_ifs(
             hass,
             variant,
             callers.take(args.burst_calls),
-            600,
+            120,
             bench.BurstLimits(seconds=args.burst_budget, memory_bytes=2**30),
         )
         row = rows.setdefault(name, {"median": [], "p99": [], "tput": []})

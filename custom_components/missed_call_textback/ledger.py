@@ -8,11 +8,12 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, HISTORY_CAP, STORAGE_MINOR_VERSION, STORAGE_VERSION
+from .const import DOMAIN, HISTORY_CAP, LOGGER, STORAGE_MINOR_VERSION, STORAGE_VERSION
 
 # Coalesce bursts of bookkeeping into one write; the outbox is saved at once.
 SAVE_DELAY = 2.0
@@ -88,6 +89,8 @@ class Ledger:
         self._sent_today = 0
         self.last_missed_at: datetime | None = None
         self._opted_out: dict[str, datetime] = {}
+        self._hass = hass
+        self._save_timer: CALLBACK_TYPE | None = None
         self._next_write: asyncio.Future[None] | None = None
         self._writer: asyncio.Task[None] | None = None
         # When texts were decided, for the hourly and daily caps (last 24 h).
@@ -124,7 +127,10 @@ class Ledger:
         )
 
     async def async_flush(self) -> None:
-        """Write pending changes now (the line is unloading)."""
+        """Write pending changes now (the line is unloading or HA stops)."""
+        if self._save_timer is not None:
+            self._save_timer()
+            self._save_timer = None
         await self._store.async_save(self._data_to_save())
         await self._outbox_store.async_save(self._outbox_to_save())
 
@@ -260,13 +266,22 @@ class Ledger:
         so a burst of calls costs a few writes, not one each.
         """
         self._outbox[item.call_id] = item
-        if self._next_write is None:
-            self._next_write = asyncio.get_running_loop().create_future()
-            if self._writer is None or self._writer.done():
-                self._writer = asyncio.create_task(self._async_write_outbox())
         # Shielded: a caller cancelled while waiting must not cancel the write
         # the other texts wait for.
-        await asyncio.shield(self._next_write)
+        await asyncio.shield(self._request_outbox_write())
+
+    def _request_outbox_write(self) -> asyncio.Future[None]:
+        """Return the next outbox write, starting the writer when idle."""
+        if (pending := self._next_write) is None:
+            pending = self._next_write = self._hass.loop.create_future()
+            # A removal has no waiter; its failure is logged by the writer.
+            pending.add_done_callback(lambda done: done.cancelled() or done.exception())
+            if self._writer is None or self._writer.done():
+                # The writer may start at once and take this request.
+                self._writer = self._hass.async_create_task(
+                    self._async_write_outbox(), f"{DOMAIN} outbox write"
+                )
+        return pending
 
     async def _async_write_outbox(self) -> None:
         while (done := self._next_write) is not None:
@@ -274,6 +289,7 @@ class Ledger:
             try:
                 await self._outbox_store.async_save(self._outbox_to_save())
             except Exception as err:  # noqa: BLE001 - handed to every waiter
+                LOGGER.error("Could not write the outbox: %s", err)
                 done.set_exception(err)
             else:
                 done.set_result(None)
@@ -289,7 +305,7 @@ class Ledger:
         delay: until it is on disk, a crash would send the text again.
         """
         self._outbox.pop(call_id, None)
-        self._outbox_store.async_delay_save(self._outbox_to_save, 0)
+        self._request_outbox_write()
 
     def _roll(self, at: datetime) -> None:
         if (today := _local_day(at)) != self._day:
@@ -298,7 +314,20 @@ class Ledger:
             self._sent_today = 0
 
     def _schedule_save(self) -> None:
-        self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
+        # Not Store.async_delay_save: it builds the data in an executor thread
+        # while the event loop keeps changing it. The snapshot is taken here,
+        # on the loop, when the delay ends.
+        if self._save_timer is None:
+            self._save_timer = async_call_later(
+                self._hass, SAVE_DELAY, self._async_save_due
+            )
+
+    @callback
+    def _async_save_due(self, _now: datetime | None = None) -> None:
+        self._save_timer = None
+        self._hass.async_create_task(
+            self._store.async_save(self._data_to_save()), f"{DOMAIN} save"
+        )
 
     def _outbox_to_save(self) -> dict[str, Any]:
         return {"outbox": [asdict(item) for item in self._outbox.values()]}

@@ -7,7 +7,10 @@ from collections.abc import Callable, Coroutine, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from homeassistant.const import EVENT_SERVICE_REGISTERED
+from homeassistant.const import (
+    EVENT_HOMEASSISTANT_FINAL_WRITE,
+    EVENT_SERVICE_REGISTERED,
+)
 from homeassistant.core import (
     CALLBACK_TYPE,
     Context,
@@ -223,6 +226,15 @@ class TextBackLine:
                 self.hass.bus.async_listen(event_type, self._async_reply_event)
             )
         self.entry.async_on_unload(async_at_started(self.hass, self._async_started))
+        # The ledger debounces its writes itself; flush them as HA stops.
+        self.entry.async_on_unload(
+            self.hass.bus.async_listen(
+                EVENT_HOMEASSISTANT_FINAL_WRITE, self._async_final_write
+            )
+        )
+
+    async def _async_final_write(self, _event: Event) -> None:
+        await self.ledger.async_flush()
 
     @property
     def _reply_event_type(self) -> str | None:
