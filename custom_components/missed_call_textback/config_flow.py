@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 import re
 from typing import Any
 
@@ -285,6 +285,30 @@ async def _validate_action(
     except (vol.Invalid, HomeAssistantError) as err:
         return {CONF_ACTION: "invalid_action"}, {"error": str(err)}
     return {}, {}
+
+
+async def _async_action_step(
+    flow: ConfigFlow | OptionsFlow,
+    user_input: dict[str, Any] | None,
+    defaults: Mapping[str, Any],
+    options: dict[str, Any],
+    done: Callable[[], ConfigFlowResult],
+) -> ConfigFlowResult:
+    """Run the action step shared by the config and options flows."""
+    errors: dict[str, str] = {}
+    placeholders: dict[str, str] = {"error": ""}
+    if user_input is not None:
+        errors, found = await _validate_action(flow.hass, user_input.get(CONF_ACTION))
+        placeholders.update(found)
+        if not errors:
+            options[CONF_ACTION] = user_input[CONF_ACTION]
+            return done()
+    return flow.async_show_form(
+        step_id="action",
+        data_schema=_action_schema(user_input or defaults),
+        errors=errors,
+        description_placeholders=placeholders,
+    )
 
 
 def _action_schema(defaults: Mapping[str, Any]) -> vol.Schema:
@@ -618,21 +642,8 @@ class TextBackConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Pick the actions that send a text."""
-        errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {"error": ""}
-        if user_input is not None:
-            errors, found = await _validate_action(
-                self.hass, user_input.get(CONF_ACTION)
-            )
-            placeholders.update(found)
-            if not errors:
-                self._options[CONF_ACTION] = user_input[CONF_ACTION]
-                return self._async_create()
-        return self.async_show_form(
-            step_id="action",
-            data_schema=_action_schema(user_input or {}),
-            errors=errors,
-            description_placeholders=placeholders,
+        return await _async_action_step(
+            self, user_input, {}, self._options, self._async_create
         )
 
     @callback
@@ -776,21 +787,8 @@ class TextBackOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Pick the actions that send a text."""
-        errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {"error": ""}
-        if user_input is not None:
-            errors, found = await _validate_action(
-                self.hass, user_input.get(CONF_ACTION)
-            )
-            placeholders.update(found)
-            if not errors:
-                self._options[CONF_ACTION] = user_input[CONF_ACTION]
-                return self._async_save()
-        return self.async_show_form(
-            step_id="action",
-            data_schema=_action_schema(user_input or self.config_entry.options),
-            errors=errors,
-            description_placeholders=placeholders,
+        return await _async_action_step(
+            self, user_input, self.config_entry.options, self._options, self._async_save
         )
 
     async def async_step_rules(

@@ -294,10 +294,6 @@ class Ledger:
             else:
                 done.set_result(None)
 
-    def has_outbox(self, call_id: str) -> bool:
-        """Return whether a text for this call waits in the outbox."""
-        return call_id in self._outbox
-
     def pop_outbox(self, call_id: str) -> None:
         """Forget a text that was sent or given up on.
 

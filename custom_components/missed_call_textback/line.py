@@ -347,7 +347,7 @@ class TextBackLine:
             number=normalized,
             enabled=self.enabled,
             rules=rules,
-            facts=self._facts(call_id, normalized, now, already_handled=already),
+            facts=self._facts(normalized, now, already_handled=already),
             ring_time=ring_time,
             now=now,
         )
@@ -373,7 +373,6 @@ class TextBackLine:
 
     def _facts(
         self,
-        call_id: str,
         number: PhoneNumber | SkipReason,
         now: datetime,
         *,
@@ -382,7 +381,7 @@ class TextBackLine:
         if not isinstance(number, PhoneNumber):
             return Facts(already_handled=already_handled)
         return Facts(
-            already_handled=already_handled or self.ledger.has_outbox(call_id),
+            already_handled=already_handled,
             last_texted_at=self.ledger.last_texted_at(number.e164),
             opted_out=self.ledger.is_opted_out(number.e164),
             sent_last_hour=self.ledger.sent_since(now - timedelta(hours=1)),

@@ -118,8 +118,6 @@ class ActionSender:
                 },
                 context=context or Context(),
             )
-        except ServiceNotFound as err:
-            raise SendError("action_failed", str(err)) from err
         except (HomeAssistantError, ValueError, TypeError, OSError) as err:
             raise SendError("action_failed", str(err) or type(err).__name__) from err
 
