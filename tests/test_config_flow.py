@@ -133,8 +133,14 @@ def twilio(hass: HomeAssistant) -> None:
 
 
 async def _start_user(hass: HomeAssistant) -> FlowResult:
-    return await hass.config_entries.flow.async_init(
+    """Start adding a line and pick the entity source from the menu."""
+    result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "user"
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "entity"}
     )
 
 
@@ -223,7 +229,7 @@ async def test_user_flow_creates_a_line_for_a_preset(
 ) -> None:
     result = await _start_user(hass)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "user"
+    assert result["step_id"] == "entity"
     assert result["errors"] == {}
     assert _keys(result) == [
         CONF_LINE_NAME,
@@ -341,7 +347,7 @@ async def test_user_flow_rejects_an_entity_that_does_not_exist(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], user_input
     )
-    _assert_form_error(result, "user", {CONF_ENTITY_ID: "entity_not_found"})
+    _assert_form_error(result, "entity", {CONF_ENTITY_ID: "entity_not_found"})
     # The form keeps what the owner typed.
     assert _suggested(result, CONF_LINE_NAME) == "Main line"
     assert _suggested(result, CONF_ENTITY_ID) == "sensor.no_such_phone"
@@ -1295,7 +1301,7 @@ async def test_every_form_field_has_a_label_and_a_description(
     forms = await _collect_forms(hass)
     reached = {(kind, form["step_id"]) for kind, form in forms}
     assert reached == {
-        ("config", "user"),
+        ("config", "entity"),
         ("config", "generic"),
         ("config", "texting"),
         ("config", "action"),
@@ -1317,6 +1323,18 @@ async def test_every_form_field_has_a_label_and_a_description(
         # No label is left over from a field the form no longer has.
         assert set(step["data"]) == set(_keys(form)), (kind, form["step_id"])
         assert set(step["data_description"]) == set(_keys(form))
+
+
+async def test_every_source_kind_in_the_menu_is_translated(
+    hass: HomeAssistant,
+) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.MENU
+    labels = TRANSLATIONS["config"]["step"]["user"]["menu_options"]
+    assert set(result["menu_options"]) == set(labels)
+    assert all(labels.values())
 
 
 async def test_every_translated_select_option_exists(hass: HomeAssistant) -> None:

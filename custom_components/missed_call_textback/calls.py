@@ -54,9 +54,18 @@ class _Call:
 class CallTracker:
     """Calls in progress on one line."""
 
-    def __init__(self, new_call_id: Callable[[], str]) -> None:
-        """Initialize the tracker; new_call_id makes a unique id per call."""
+    def __init__(
+        self,
+        new_call_id: Callable[[], str],
+        on_outgoing: Callable[[object, datetime], None] | None = None,
+    ) -> None:
+        """Initialize the tracker.
+
+        new_call_id makes a unique id per call; on_outgoing hears every new
+        outgoing call (the owner calling a number back).
+        """
         self._new_call_id = new_call_id
+        self._on_outgoing = on_outgoing
         self._calls: dict[str, _Call] = {}
         self._counter = 0
 
@@ -92,7 +101,10 @@ class CallTracker:
 
     def outgoing(self, key: str, number: object, at: datetime) -> None:
         """Start an outgoing call, tracked so it is never taken for a missed one."""
+        new = key not in self._calls
         self._start(key, number, None, at, incoming=False)
+        if new and self._on_outgoing is not None and number not in (None, ""):
+            self._on_outgoing(number, at)
 
     def answered(
         self,

@@ -558,6 +558,15 @@ class TextBackConfigFlow(ConfigFlow, domain=DOMAIN):
         return TextBackOptionsFlow()
 
     async def async_step_user(
+        self,
+        user_input: dict[str, Any] | None = None,  # noqa: ARG002
+    ) -> ConfigFlowResult:
+        """Choose how the line hears its calls."""
+        return self.async_show_menu(
+            step_id="user", menu_options=[kind.value for kind in SourceKind]
+        )
+
+    async def async_step_entity(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Name the line and choose the entity that hears its calls."""
@@ -588,7 +597,7 @@ class TextBackConfigFlow(ConfigFlow, domain=DOMAIN):
             }
         ).extend(_source_schema(user_input or {}).schema)
         return self.async_show_form(
-            step_id="user",
+            step_id="entity",
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
         )

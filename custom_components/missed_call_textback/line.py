@@ -88,6 +88,7 @@ from .phone import PhoneNumber, mask_number, normalize_number, scrub_numbers
 from .policy import Facts, Rules, Send, decide
 from .replies import Keyword, classify
 from .sender import NOTIFY_DOMAIN, ActionSender, NotifySender, Sender, SendError
+from .sources import CallSource
 from .sources.entity import EntitySource, interpreter_for
 
 type CallEventListener = Callable[[CallEvent, dict[str, Any]], None]
@@ -101,11 +102,12 @@ class TextBackLine:
         self.hass = hass
         self.entry = entry
         self.ledger = Ledger(hass, entry.entry_id)
-        self.tracker = CallTracker(ulid_now)
+        self.tracker = CallTracker(ulid_now, on_outgoing=self.call_placed)
         self.enabled = True
         # Built by async_start, once the owner's actions are validated.
         self.sender: Sender
         self.outbox: Outbox
+        self.source: CallSource
         self._applied_options = dict(entry.options)
         self._listeners: list[CALLBACK_TYPE] = []
         self._event_listeners: list[CallEventListener] = []
@@ -163,6 +165,16 @@ class TextBackLine:
         country = self.entry.options.get(CONF_COUNTRY) or self.hass.config.country
         return str(country) if country else None
 
+    def _build_source(self) -> CallSource:
+        data = self.entry.data
+        return EntitySource(
+            self.hass,
+            data[CONF_ENTITY_ID],
+            interpreter_for(data),
+            self,
+            dt_util.utcnow,
+        )
+
     async def _async_build_sender(self) -> Sender:
         options = self.entry.options
         if options.get(CONF_SENDER) != SenderKind.ACTION:
@@ -199,15 +211,8 @@ class TextBackLine:
         self.sender = await self._async_build_sender()
         self.outbox = Outbox(self.ledger, self.sender, self.line_name)
         await self.ledger.async_load()
-        source = EntitySource(
-            self.hass,
-            self.entry.data[CONF_ENTITY_ID],
-            interpreter_for(self.entry.data),
-            self.tracker,
-            self._async_calls_ended,
-            dt_util.utcnow,
-        )
-        self.entry.async_on_unload(source.async_start())
+        self.source = self._build_source()
+        self.entry.async_on_unload(await self.source.async_start())
         self.entry.async_on_unload(
             async_track_time_change(
                 self.hass, self._async_new_day, hour=0, minute=0, second=0
@@ -303,7 +308,21 @@ class TextBackLine:
     # --- the pipeline ------------------------------------------------------
 
     @callback
-    def _async_calls_ended(self, ended: list[EndedCall]) -> None:
+    def call_placed(self, number: object, at: datetime) -> None:  # noqa: ARG002
+        """Take an outgoing call the owner placed (a callback to a caller)."""
+        LOGGER.debug("%s: outgoing call at %s", self.line_name, at)
+
+    @callback
+    def reply_received(self, number: object, text: str) -> None:
+        """Take a caller's text message heard by the source."""
+        self._track(
+            self.async_handle_reply(number=number, text=text, answer_help=False),
+            "reply",
+        )
+
+    @callback
+    def calls_ended(self, ended: list[EndedCall]) -> None:
+        """Text back the missed calls among the calls that ended."""
         text_voicemail = bool(self.entry.options.get(CONF_TEXT_VOICEMAIL, False))
         for call in ended:
             if call.outcome is Outcome.ANSWERED or (

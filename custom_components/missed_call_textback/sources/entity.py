@@ -32,7 +32,7 @@ from ..const import (
     FRITZBOX_ANSWERING_MACHINE_DEVICES,
     Preset,
 )
-from . import EndedCallsCallback
+from . import LineSink
 
 # Names call monitors report when they do not know the caller; modems send
 # the caller-ID codes O (out of area) and P (private) in the name field too.
@@ -203,20 +203,17 @@ class EntitySource:
         hass: HomeAssistant,
         entity_id: str,
         interpreter: StateInterpreter,
-        tracker: CallTracker,
-        on_ended: EndedCallsCallback,
+        sink: LineSink,
         now: Callable[[], datetime],
     ) -> None:
         """Initialize the source."""
         self._hass = hass
         self._entity_id = entity_id
         self._interpreter = interpreter
-        self._tracker = tracker
-        self._on_ended = on_ended
+        self._sink = sink
         self._now = now
 
-    @callback
-    def async_start(self) -> CALLBACK_TYPE:
+    async def async_start(self) -> CALLBACK_TYPE:
         """Start listening to the entity."""
         return async_track_state_change_event(
             self._hass, self._entity_id, self._async_state_changed
@@ -229,7 +226,7 @@ class EntitySource:
             # A source dropping out says nothing about the calls in progress.
             return
         ended = self._interpreter.feed(
-            self._tracker, new_state.state, new_state.attributes, self._now()
+            self._sink.tracker, new_state.state, new_state.attributes, self._now()
         )
         if ended:
-            self._on_ended(ended)
+            self._sink.calls_ended(ended)
