@@ -28,6 +28,8 @@ class TextBackSensorDescription(SensorEntityDescription):
     """Describes a sensor of a business line."""
 
     value_fn: Callable[[TextBackLine], int | datetime | None]
+    # Sensors that only some source kinds have say so here.
+    exists_fn: Callable[[TextBackLine], bool] = lambda _line: True
 
 
 SENSORS: tuple[TextBackSensorDescription, ...] = (
@@ -58,8 +60,11 @@ async def async_setup_entry(
     async_add_entities: AddEntitiesCallback,
 ) -> None:
     """Set up the sensors of a line."""
+    line = entry.runtime_data
     async_add_entities(
-        TextBackSensor(entry.runtime_data, description) for description in SENSORS
+        TextBackSensor(line, description)
+        for description in SENSORS
+        if description.exists_fn(line)
     )
 
 
