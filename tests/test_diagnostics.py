@@ -119,6 +119,8 @@ async def test_diagnostics_hide_the_numbers_of_waiting_texts(
             "created_at": "2026-11-26T14:59:01+00:00",
             "attempts": 0,
             "next_attempt_at": None,
+            "variant": "a",
+            "after_hours": False,
         }
     ]
     assert sms_calls == []

@@ -334,10 +334,12 @@ async def test_call_event_entity_fires_missed_call_then_text_sent(
             "text_skipped",
             "text_failed",
             "reply_received",
+            "text_scheduled",
         ],
         "event_type": "text_sent",
         "number": "+16502530000",
         "caller_name": "Jordan",
+        "variant": "a",
         "message": sms_calls[0].data["message"],
         "friendly_name": "Main line Call",
     }

@@ -37,7 +37,7 @@ type Events = list[tuple[str, dict[str, Any]]]
 
 CALLER_A = "+16502530000"
 CALLER_B = "+12125550123"
-BASE_KEYS = {"entry_id", "line_name", "call_id", "number", "caller_name"}
+BASE_KEYS = {"entry_id", "line_name", "call_id", "number", "caller_name", "variant"}
 
 
 @pytest.fixture

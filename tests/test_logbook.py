@@ -21,6 +21,7 @@ from custom_components.missed_call_textback.const import (
     EVENT_MISSED_CALL,
     EVENT_REPLY_RECEIVED,
     EVENT_TEXT_FAILED,
+    EVENT_TEXT_SCHEDULED,
     EVENT_TEXT_SENT,
     EVENT_TEXT_SKIPPED,
     SkipReason,
@@ -44,6 +45,7 @@ ALL_EVENTS = [
     EVENT_TEXT_SKIPPED,
     EVENT_TEXT_FAILED,
     EVENT_REPLY_RECEIVED,
+    EVENT_TEXT_SCHEDULED,
 ]
 
 
@@ -79,7 +81,7 @@ def _line(
     return describe(Event(event_type, {**BASE, **data}))
 
 
-def test_all_five_events_are_described_for_the_integration(
+def test_every_event_is_described_for_the_integration(
     described: dict[str, tuple[str, Describe]],
 ) -> None:
     assert sorted(described) == sorted(ALL_EVENTS)
@@ -92,6 +94,24 @@ def test_missed_call_reads_with_the_caller_and_the_line(
     assert _line(described, EVENT_MISSED_CALL) == {
         LOGBOOK_ENTRY_NAME: "Main line",
         LOGBOOK_ENTRY_MESSAGE: f"missed a call from Jordan ({CALLER})",
+    }
+
+
+@pytest.mark.parametrize(
+    ("reason", "phrase"),
+    [("delay", " at 10:05"), ("quiet_hours", " at 08:00 after quiet hours")],
+)
+def test_text_scheduled_says_when_it_will_go(
+    described: dict[str, tuple[str, Describe]], reason: str, phrase: str
+) -> None:
+    send_at = (
+        "2026-11-26T15:05:00+00:00"
+        if reason == "delay"
+        else ("2026-11-27T13:00:00+00:00")
+    )
+    assert _line(described, EVENT_TEXT_SCHEDULED, send_at=send_at, reason=reason) == {
+        LOGBOOK_ENTRY_NAME: "Main line",
+        LOGBOOK_ENTRY_MESSAGE: f"will text Jordan ({CALLER}) back{phrase}",
     }
 
 

@@ -15,7 +15,10 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.missed_call_textback.const import HISTORY_CAP
+from custom_components.missed_call_textback.const import (
+    HISTORY_CAP,
+    STORAGE_MINOR_VERSION,
+)
 
 from .conftest import SMS_SERVICE
 from .line_helpers import (
@@ -105,6 +108,7 @@ async def test_a_missed_call_is_saved_after_the_save_delay(
                     "error": None,
                     "texted_at": NOW,
                     "replies": [],
+                    "variant": "a",
                 }
             ],
             "cooldowns": {"+16502530000": NOW},
@@ -112,7 +116,9 @@ async def test_a_missed_call_is_saved_after_the_save_delay(
             "last_missed_at": NOW,
             "opted_out": {},
             "sent_times": [NOW],
-        }
+            "variant_turn": 0,
+        },
+        minor_version=STORAGE_MINOR_VERSION,
     )
 
 
@@ -142,6 +148,8 @@ async def test_the_text_is_on_disk_before_it_is_handed_to_the_provider(
                 "created_at": NOW,
                 "attempts": 0,
                 "next_attempt_at": None,
+                "variant": "a",
+                "after_hours": False,
             }
         ]
     ]
@@ -243,7 +251,7 @@ async def test_a_store_written_by_a_newer_minor_version_still_loads(
             "counters": {"date": "2026-11-26", "missed": 2, "sent": 1},
             "opt_outs": ["+14155550123"],
         },
-        minor_version=2,
+        minor_version=STORAGE_MINOR_VERSION + 1,
     )
 
     await async_add_line(hass, mock_config_entry)
@@ -251,7 +259,7 @@ async def test_a_store_written_by_a_newer_minor_version_still_loads(
     assert mock_config_entry.state is ConfigEntryState.LOADED
     assert hass.states.get("sensor.main_line_missed_calls_today").state == "2"
     assert len(mock_config_entry.runtime_data.ledger.history) == 1
-    assert hass_storage[STORE_KEY]["minor_version"] == 1
+    assert hass_storage[STORE_KEY]["minor_version"] == STORAGE_MINOR_VERSION
 
 
 async def test_cooldown_survives_a_restart(

@@ -160,10 +160,14 @@ async def test_a_failing_text_is_retried_after_each_wait_then_given_up(
         "call_id": call_id,
         "number": "+16502530000",
         "caller_name": None,
+        "variant": "a",
         "error": "Gateway timeout",
     }
     assert events == [
-        ("missed_call", {**{k: base[k] for k in base if k != "error"}}),
+        (
+            "missed_call",
+            {**{k: base[k] for k in base if k != "error"}, "variant": None},
+        ),
         ("text_failed", {**base, "attempt": 1, "retry_at": _at(WAITS[0])}),
         (
             "text_failed",
@@ -228,6 +232,8 @@ async def test_the_failed_attempts_are_kept_in_the_stored_outbox(
             "created_at": NOW.isoformat(),
             "attempts": 2,
             "next_attempt_at": _at(WAITS[0] + WAITS[1]),
+            "variant": "a",
+            "after_hours": False,
         }
     ]
 
@@ -371,6 +377,7 @@ async def test_a_notify_service_registered_later_gets_the_retried_text(
             "call_id": events[0][1]["call_id"],
             "number": "+16502530000",
             "caller_name": None,
+            "variant": "a",
             "error": str(ServiceNotFound("notify", "late_sms")),
             "attempt": 1,
             "retry_at": _at(WAITS[0]),

@@ -434,6 +434,7 @@ async def test_a_reply_fires_an_event_with_the_texted_call(
                 "call_id": call_id,
                 "number": CALLER,
                 "caller_name": None,
+                "variant": "a",
                 "text": "Running late, call me at 3",
                 "keyword": "none",
             },

@@ -479,6 +479,7 @@ async def test_a_notify_service_raising_a_bare_error_names_its_type(
             "call_id": events[0][1]["call_id"],
             "number": "+16502530000",
             "caller_name": None,
+            "variant": "a",
             "error": "OSError",
             "attempt": 1,
             "retry_at": None,

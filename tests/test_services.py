@@ -101,6 +101,7 @@ async def test_report_by_entry_texts_the_caller_and_returns_what_was_sent(
         "result": "sent",
         "number": "+16502530000",
         "message": DEFAULT_TEXT,
+        "variant": "a",
     }
     assert [name for name, _ in events] == ["missed_call", "text_sent"]
     assert events[0][1] == {
@@ -109,6 +110,7 @@ async def test_report_by_entry_texts_the_caller_and_returns_what_was_sent(
         "call_id": call_id,
         "number": "+16502530000",
         "caller_name": "Jordan",
+        "variant": None,
     }
 
 

@@ -37,6 +37,8 @@ class EndedCall:
     started_at: datetime
     ended_at: datetime
     outcome: Outcome
+    # Another call on the line was in progress while this one rang.
+    while_busy: bool = False
 
 
 @dataclass(slots=True)
@@ -48,6 +50,7 @@ class _Call:
     started_at: datetime
     answered: bool = False
     voicemail: bool = False
+    busy: bool = False
     order: int = field(default=0)
 
 
@@ -123,6 +126,11 @@ class CallTracker:
             return
         call.answered = True
         call.voicemail = voicemail
+        if not voicemail:
+            # Someone is now on the phone: calls still ringing meet a busy line.
+            for other in self._calls.values():
+                if other is not call and not other.answered:
+                    other.busy = True
 
     def ended(self, key: str, at: datetime) -> list[EndedCall]:
         """One call ended."""
@@ -162,6 +170,10 @@ class CallTracker:
             number=number,
             caller_name=caller_name or None,
             started_at=at,
+            busy=any(
+                (other.answered and not other.voicemail) or not other.incoming
+                for other in self._calls.values()
+            ),
             order=self._counter,
         )
 
@@ -199,6 +211,7 @@ class CallTracker:
                     started_at=call.started_at,
                     ended_at=at,
                     outcome=outcome,
+                    while_busy=call.busy,
                 )
             )
         return ended

@@ -46,6 +46,45 @@ CONF_REPLY_TEXT_KEY: Final = "reply_text_key"
 CONF_STOP_CONFIRMATION: Final = "stop_confirmation"
 CONF_HELP_MESSAGE: Final = "help_message"
 CONF_STOP_MESSAGE: Final = "stop_message"
+# Business hours (options, "Business hours" step).
+CONF_HOURS_SOURCE: Final = "hours_source"
+CONF_SCHEDULE_ENTITY: Final = "schedule_entity"
+CONF_HOLIDAY_COUNTRY: Final = "holiday_country"
+CONF_HOLIDAY_SUBDIVISION: Final = "holiday_subdivision"
+CONF_CLOSED_DATES: Final = "closed_dates"
+# One field per weekday, Monday first, holding that day's open intervals.
+CONF_WEEKDAYS: Final = (
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
+# When to text (options, "Timing" step).
+CONF_BUSY_ONLY: Final = "busy_only"
+CONF_DELAY_SECONDS: Final = "delay_seconds"
+CONF_QUIET_HOURS: Final = "quiet_hours"
+CONF_QUIET_START: Final = "quiet_start"
+CONF_QUIET_END: Final = "quiet_end"
+CONF_QUIET_ACTION: Final = "quiet_action"
+# What the texts say (options, "Messages" step).
+CONF_MESSAGE_PRESET: Final = "message_preset"
+CONF_AFTER_HOURS_MESSAGE: Final = "after_hours_message"
+CONF_BOOKING_LINK: Final = "booking_link"
+CONF_TRADE: Final = "trade"
+CONF_SERVICE_AREA: Final = "service_area"
+CONF_RESPONSE_WINDOW: Final = "response_window"
+CONF_RESPONSE_MINUTES: Final = "response_minutes"
+# Message variants (options, "Variants" step): B, C and D besides the main message A.
+CONF_VARIANT_MODE: Final = "variant_mode"
+EXTRA_VARIANTS: Final = ("b", "c", "d")
+
+
+def variant_key(variant: str, field: str) -> str:
+    """Return the option key of one field of variant b, c or d."""
+    return f"variant_{variant}_{field}"
 
 
 class SourceKind(StrEnum):
@@ -77,6 +116,47 @@ TWILIO_NUMBER_KEY: Final = "From"
 TWILIO_TEXT_KEY: Final = "Body"
 
 
+class HoursSource(StrEnum):
+    """Where a line's business hours come from."""
+
+    NONE = "none"
+    WEEKLY = "weekly"
+    SCHEDULE = "schedule"
+
+
+class Mode(StrEnum):
+    """When the line texts (the Text-back mode select)."""
+
+    ALWAYS = "always"
+    AFTER_HOURS = "after_hours"
+    BUSINESS_HOURS = "business_hours"
+    OFF = "off"
+
+
+class QuietAction(StrEnum):
+    """What happens to a text due in quiet hours."""
+
+    HOLD = "hold"
+    SKIP = "skip"
+
+
+class MessagePreset(StrEnum):
+    """Starting points for the messages."""
+
+    KEEP = "keep"
+    GENERAL = "general"
+    APPOINTMENT = "appointment"
+    CONTRACTOR = "contractor"
+
+
+class VariantMode(StrEnum):
+    """How missed calls are assigned a message variant."""
+
+    OFF = "off"
+    ROUND_ROBIN = "round_robin"
+    RANDOM = "random"
+
+
 class SenderKind(StrEnum):
     """How a line sends texts."""
 
@@ -86,8 +166,44 @@ class SenderKind(StrEnum):
 
 DEFAULT_MESSAGE: Final = (
     "Hey \u2014 you just called {{ business_name }}. We're probably on a job right "
-    "now. What can we help you with? We'll follow up within the hour."
+    "now. What can we help you with? We'll follow up {{ response_window }}."
 )
+APPOINTMENT_MESSAGE: Final = (
+    "Hi, you just called {{ business_name }} and we couldn't pick up. Book a time "
+    "at {{ booking_link }} or reply here and we'll get back to you "
+    "{{ response_window }}."
+)
+CONTRACTOR_MESSAGE: Final = (
+    "Hey, you just called {{ business_name }}. We're probably on a {{ trade }} job "
+    "in {{ service_area }} right now. What can we help you with? We'll follow up "
+    "{{ response_window }}."
+)
+DEFAULT_AFTER_HOURS_MESSAGE: Final = (
+    "Thanks for calling {{ business_name }}. We're closed right now and open again "
+    "{{ next_open }}. What can we help you with? We'll get back to you then."
+)
+APPOINTMENT_AFTER_HOURS_MESSAGE: Final = (
+    "Thanks for calling {{ business_name }}. We're closed right now, but you can "
+    "book a time at {{ booking_link }} or reply here and we'll get back to you "
+    "{{ next_open }}."
+)
+CONTRACTOR_AFTER_HOURS_MESSAGE: Final = (
+    "Thanks for calling {{ business_name }}. We're closed right now and back on "
+    "{{ trade }} jobs in {{ service_area }} {{ next_open }}. What can we help you "
+    "with? We'll get back to you then."
+)
+# The texts each preset sets: (message, after-hours message).
+PRESET_MESSAGES: Final = {
+    MessagePreset.GENERAL: (DEFAULT_MESSAGE, DEFAULT_AFTER_HOURS_MESSAGE),
+    MessagePreset.APPOINTMENT: (APPOINTMENT_MESSAGE, APPOINTMENT_AFTER_HOURS_MESSAGE),
+    MessagePreset.CONTRACTOR: (CONTRACTOR_MESSAGE, CONTRACTOR_AFTER_HOURS_MESSAGE),
+}
+DEFAULT_RESPONSE_WINDOW: Final = "within the hour"
+DEFAULT_RESPONSE_MINUTES: Final = 60
+MAX_DELAY_SECONDS: Final = 600
+DEFAULT_QUIET_START: Final = "21:00:00"
+DEFAULT_QUIET_END: Final = "08:00:00"
+DEFAULT_OPEN_HOURS: Final = "08:00-17:00"
 DEFAULT_COOLDOWN_HOURS: Final = 24
 # The text entity holds the template; Home Assistant caps text entities at 255.
 MAX_MESSAGE_LENGTH: Final = 255
@@ -116,7 +232,7 @@ FRITZBOX_ANSWERING_MACHINE_DEVICES: Final = frozenset(str(i) for i in range(40, 
 HISTORY_CAP: Final = 200
 
 STORAGE_VERSION: Final = 1
-STORAGE_MINOR_VERSION: Final = 1
+STORAGE_MINOR_VERSION: Final = 2
 
 # Bus events.
 EVENT_MISSED_CALL: Final = f"{DOMAIN}_missed_call"
@@ -124,6 +240,7 @@ EVENT_TEXT_SENT: Final = f"{DOMAIN}_text_sent"
 EVENT_TEXT_SKIPPED: Final = f"{DOMAIN}_text_skipped"
 EVENT_TEXT_FAILED: Final = f"{DOMAIN}_text_failed"
 EVENT_REPLY_RECEIVED: Final = f"{DOMAIN}_reply_received"
+EVENT_TEXT_SCHEDULED: Final = f"{DOMAIN}_text_scheduled"
 
 
 class CallEvent(StrEnum):
@@ -134,6 +251,7 @@ class CallEvent(StrEnum):
     TEXT_SKIPPED = "text_skipped"
     TEXT_FAILED = "text_failed"
     REPLY_RECEIVED = "reply_received"
+    TEXT_SCHEDULED = "text_scheduled"
 
 
 class SkipReason(StrEnum):
@@ -151,6 +269,13 @@ class SkipReason(StrEnum):
     NOT_ALLOWED = "not_allowed"
     SHORT_RING = "short_ring"
     RATE_CAPPED = "rate_capped"
+    MODE_OFF = "mode_off"
+    OPEN = "open"
+    CLOSED = "closed"
+    NOT_BUSY = "not_busy"
+    QUIET_HOURS = "quiet_hours"
+    ANSWERED_LATER = "answered_later"
+    CALLED_BACK = "called_back"
 
 
 SERVICE_REPORT_MISSED_CALL: Final = "report_missed_call"

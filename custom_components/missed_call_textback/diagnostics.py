@@ -38,6 +38,7 @@ async def async_get_config_entry_diagnostics(
     outbox = [
         {**asdict(item), "number": mask_number(item.number)} for item in ledger.outbox
     ]
+    hours = line.hours.state(now)
     return {
         "entry": {
             "title": entry.title,
@@ -45,6 +46,14 @@ async def async_get_config_entry_diagnostics(
             "options": dict(entry.options),
         },
         "enabled": line.enabled,
+        "mode": line.mode,
+        "hours": {
+            "source": line.hours.source,
+            "open": hours.is_open,
+            "next_open": hours.next_open.isoformat() if hours.next_open else None,
+            "next_close": hours.next_close.isoformat() if hours.next_close else None,
+        },
+        "variants": [variant.variant_id for variant in line.variants],
         "region": line.region,
         "calls_in_progress": line.tracker.in_progress,
         "missed_today": ledger.missed_today(now),

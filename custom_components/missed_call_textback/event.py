@@ -35,7 +35,7 @@ async def async_setup_entry(
 
 
 class TextBackCallEvent(TextBackEntity, EventEntity):
-    """Fires missed_call, text_sent, text_skipped and text_failed."""
+    """Fires every call event of the line (missed call, text sent, reply...)."""
 
     _follows_line = False
 

@@ -32,6 +32,7 @@ class HistoryRecord:
     error: str | None = None
     texted_at: str | None = None
     replies: tuple[dict[str, str], ...] = ()
+    variant: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,6 +47,15 @@ class OutboxItem:
     created_at: str
     attempts: int = 0
     next_attempt_at: str | None = None
+    # The message variant this call was assigned ("a" is the main message).
+    variant: str = "a"
+    # Whether the business was closed when the call was missed.
+    after_hours: bool = False
+
+    @property
+    def scheduled(self) -> bool:
+        """Return whether the text waits for its first attempt (delay, quiet hours)."""
+        return self.attempts == 0 and self.next_attempt_at is not None
 
 
 class _LineStore(Store[dict[str, Any]]):
@@ -95,6 +105,8 @@ class Ledger:
         self._writer: asyncio.Task[None] | None = None
         # When texts were decided, for the hourly and daily caps (last 24 h).
         self._sent_times: deque[datetime] = deque()
+        # Round-robin position of the message variants.
+        self._variant_turn = 0
 
     async def async_load(self) -> None:
         """Load what an earlier run stored."""
@@ -125,6 +137,7 @@ class Ledger:
             for when in data.get("sent_times", [])
             if (parsed := dt_util.parse_datetime(when)) is not None
         )
+        self._variant_turn = int(data.get("variant_turn", 0))
 
     async def async_flush(self) -> None:
         """Write pending changes now (the line is unloading or HA stops)."""
@@ -184,6 +197,21 @@ class Ledger:
         """Return the texts decided but not yet sent."""
         return list(self._outbox.values())
 
+    def variant_of(self, call_id: str | None) -> str | None:
+        """Return the message variant a call was texted with."""
+        return next(
+            (record.variant for record in self.history if record.call_id == call_id),
+            None,
+        )
+
+    def scheduled_for(self, number: str) -> list[OutboxItem]:
+        """Return the texts to a number that wait for their first attempt."""
+        return [
+            item
+            for item in self._outbox.values()
+            if item.number == number and item.scheduled
+        ]
+
     @property
     def cooldown_count(self) -> int:
         """Return how many numbers are in cooldown bookkeeping."""
@@ -225,6 +253,13 @@ class Ledger:
         ):
             self._sent_times.popleft()
         self._schedule_save()
+
+    def next_variant(self, variants: list[str]) -> str:
+        """Return the next variant in turn (round robin) and advance the turn."""
+        variant = variants[self._variant_turn % len(variants)]
+        self._variant_turn = (self._variant_turn + 1) % len(variants)
+        self._schedule_save()
+        return variant
 
     def opt_out(self, number: str, at: datetime) -> bool:
         """Record an opt-out; return False if the number had opted out already."""
@@ -349,6 +384,7 @@ class Ledger:
                 number: when.isoformat() for number, when in self._opted_out.items()
             },
             "sent_times": [when.isoformat() for when in self._sent_times],
+            "variant_turn": self._variant_turn,
         }
 
 

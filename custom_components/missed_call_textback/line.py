@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine, Mapping
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta
+import secrets
 from typing import Any
 
 from homeassistant.const import (
@@ -34,18 +36,23 @@ from homeassistant.helpers.template import Template
 from homeassistant.util import dt as dt_util
 from homeassistant.util.ulid import ulid_now
 
-from . import repairs
+from . import hours, repairs
+from .business_hours import BusinessHours
 from .calls import CallTracker, EndedCall, Outcome
 from .compat import vol
 from .const import (
     CONF_ACTION,
+    CONF_AFTER_HOURS_MESSAGE,
     CONF_ALLOWLIST,
     CONF_ALLOWLIST_ONLY,
     CONF_BLOCKLIST,
+    CONF_BOOKING_LINK,
     CONF_BUSINESS_NAME,
+    CONF_BUSY_ONLY,
     CONF_COOLDOWN_HOURS,
     CONF_COUNTRY,
     CONF_DAILY_CAP,
+    CONF_DELAY_SECONDS,
     CONF_ENTITY_ID,
     CONF_HELP_MESSAGE,
     CONF_HOURLY_CAP,
@@ -54,35 +61,61 @@ from .const import (
     CONF_MIN_RING_SECONDS,
     CONF_NEVER_TEXT,
     CONF_NOTIFY_SERVICE,
+    CONF_QUIET_ACTION,
+    CONF_QUIET_END,
+    CONF_QUIET_HOURS,
+    CONF_QUIET_START,
     CONF_REPLY_EVENT_TYPE,
     CONF_REPLY_NUMBER_KEY,
     CONF_REPLY_SOURCE,
     CONF_REPLY_TEXT_KEY,
+    CONF_RESPONSE_MINUTES,
+    CONF_RESPONSE_WINDOW,
     CONF_RETRY_MINUTES,
     CONF_SENDER,
+    CONF_SERVICE_AREA,
     CONF_STOP_CONFIRMATION,
     CONF_STOP_MESSAGE,
     CONF_TEXT_VOICEMAIL,
+    CONF_TRADE,
+    CONF_VARIANT_MODE,
+    DEFAULT_AFTER_HOURS_MESSAGE,
     DEFAULT_COOLDOWN_HOURS,
     DEFAULT_DAILY_CAP,
     DEFAULT_HELP_MESSAGE,
     DEFAULT_HOURLY_CAP,
     DEFAULT_MESSAGE,
+    DEFAULT_QUIET_END,
+    DEFAULT_QUIET_START,
+    DEFAULT_RESPONSE_MINUTES,
+    DEFAULT_RESPONSE_WINDOW,
     DEFAULT_RETRY_MINUTES,
     DEFAULT_STOP_MESSAGE,
     DOMAIN,
+    EXTRA_VARIANTS,
     LOGGER,
     TWILIO_EVENT,
     TWILIO_NUMBER_KEY,
     TWILIO_TEXT_KEY,
     CallEvent,
+    Mode,
+    QuietAction,
     ReplySource,
     SenderKind,
     SkipReason,
+    VariantMode,
+    variant_key,
 )
 from .data import TextBackConfigEntry
 from .ledger import HistoryRecord, Ledger, OutboxItem
-from .message import SAMPLE_CALLER, SAMPLE_NUMBER, message_variables, render
+from .message import (
+    SAMPLE_CALLER,
+    SAMPLE_NEXT_OPEN,
+    SAMPLE_NUMBER,
+    Details,
+    message_variables,
+    render,
+)
 from .outbox import Outbox
 from .phone import PhoneNumber, mask_number, normalize_number, scrub_numbers
 from .policy import Facts, Rules, Send, decide
@@ -92,6 +125,19 @@ from .sources import CallSource
 from .sources.entity import EntitySource, interpreter_for
 
 type CallEventListener = Callable[[CallEvent, dict[str, Any]], None]
+
+# Options a line takes into use without a reload (the text entities set them).
+LIVE_OPTIONS = frozenset({CONF_MESSAGE, CONF_AFTER_HOURS_MESSAGE})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Variant:
+    """One version of the message, compared with the others in an A/B test."""
+
+    variant_id: str
+    message: str
+    response_window: str
+    response_minutes: float
 
 
 class TextBackLine:
@@ -104,6 +150,9 @@ class TextBackLine:
         self.ledger = Ledger(hass, entry.entry_id)
         self.tracker = CallTracker(ulid_now, on_outgoing=self.call_placed)
         self.enabled = True
+        # Set by the Text-back mode select, which restores the owner's choice.
+        self.mode = Mode.ALWAYS
+        self.hours = BusinessHours(hass, entry.options, self._async_update_listeners)
         # Built by async_start, once the owner's actions are validated.
         self.sender: Sender
         self.outbox: Outbox
@@ -151,6 +200,86 @@ class TextBackLine:
             min_ring=timedelta(seconds=float(options.get(CONF_MIN_RING_SECONDS, 0))),
             hourly_cap=int(options.get(CONF_HOURLY_CAP, DEFAULT_HOURLY_CAP)),
             daily_cap=int(options.get(CONF_DAILY_CAP, DEFAULT_DAILY_CAP)),
+            mode=self.mode,
+            busy_only=bool(options.get(CONF_BUSY_ONLY, False)),
+            delay=timedelta(seconds=float(options.get(CONF_DELAY_SECONDS, 0))),
+            quiet_action=QuietAction(options.get(CONF_QUIET_ACTION, QuietAction.HOLD)),
+        )
+
+    @property
+    def quiet_hours(self) -> hours.QuietHours | None:
+        """Return the quiet hours, if the owner turned them on."""
+        options = self.entry.options
+        if not options.get(CONF_QUIET_HOURS, False):
+            return None
+        return hours.QuietHours(
+            time.fromisoformat(options.get(CONF_QUIET_START, DEFAULT_QUIET_START)),
+            time.fromisoformat(options.get(CONF_QUIET_END, DEFAULT_QUIET_END)),
+        )
+
+    @property
+    def after_hours_template(self) -> str:
+        """Return the after-hours message template ("" when none is set)."""
+        return str(
+            self.entry.options.get(
+                CONF_AFTER_HOURS_MESSAGE, DEFAULT_AFTER_HOURS_MESSAGE
+            )
+        )
+
+    @property
+    def variants(self) -> list[Variant]:
+        """Return the message variants in use; the main message is variant a."""
+        options = self.entry.options
+        main = Variant(
+            variant_id="a",
+            message=self.message_template,
+            response_window=str(
+                options.get(CONF_RESPONSE_WINDOW) or DEFAULT_RESPONSE_WINDOW
+            ),
+            response_minutes=float(
+                options.get(CONF_RESPONSE_MINUTES, DEFAULT_RESPONSE_MINUTES)
+            ),
+        )
+        if options.get(CONF_VARIANT_MODE, VariantMode.OFF) == VariantMode.OFF:
+            return [main]
+        found = [main]
+        for variant_id in EXTRA_VARIANTS:
+            message = str(options.get(variant_key(variant_id, "message")) or "")
+            window = str(options.get(variant_key(variant_id, "response_window")) or "")
+            minutes = options.get(variant_key(variant_id, "response_minutes"))
+            if not (message.strip() or window.strip() or minutes):
+                continue
+            found.append(
+                Variant(
+                    variant_id=variant_id,
+                    message=message.strip() or main.message,
+                    response_window=window.strip() or main.response_window,
+                    response_minutes=float(minutes or main.response_minutes),
+                )
+            )
+        return found
+
+    def variant(self, variant_id: str | None) -> Variant:
+        """Return a variant by id; one the owner removed falls back to the main one."""
+        variants = self.variants
+        return next((v for v in variants if v.variant_id == variant_id), variants[0])
+
+    def _assign_variant(self) -> str:
+        variants = [variant.variant_id for variant in self.variants]
+        if len(variants) == 1:
+            return variants[0]
+        if self.entry.options.get(CONF_VARIANT_MODE) == VariantMode.RANDOM:
+            return secrets.choice(variants)
+        return self.ledger.next_variant(variants)
+
+    def details(self, variant: Variant) -> Details:
+        """Return the owner's details as one variant's text sees them."""
+        options = self.entry.options
+        return Details(
+            booking_link=str(options.get(CONF_BOOKING_LINK, "")),
+            trade=str(options.get(CONF_TRADE, "")),
+            service_area=str(options.get(CONF_SERVICE_AREA, "")),
+            response_window=variant.response_window,
         )
 
     @property
@@ -192,9 +321,9 @@ class TextBackLine:
         return ActionSender(self.hass, actions, self.line_name)
 
     def applies_live(self, options: Mapping[str, Any]) -> bool:
-        """Return whether new options change nothing but the message."""
-        return {k: v for k, v in options.items() if k != CONF_MESSAGE} == {
-            k: v for k, v in self._applied_options.items() if k != CONF_MESSAGE
+        """Return whether new options change nothing but the messages."""
+        return {k: v for k, v in options.items() if k not in LIVE_OPTIONS} == {
+            k: v for k, v in self._applied_options.items() if k not in LIVE_OPTIONS
         }
 
     @callback
@@ -211,6 +340,7 @@ class TextBackLine:
         self.sender = await self._async_build_sender()
         self.outbox = Outbox(self.ledger, self.sender, self.line_name)
         await self.ledger.async_load()
+        self.entry.async_on_unload(await self.hours.async_start())
         self.source = self._build_source()
         self.entry.async_on_unload(await self.source.async_start())
         self.entry.async_on_unload(
@@ -302,15 +432,38 @@ class TextBackLine:
             update()
 
     @callback
-    def _async_new_day(self, _now: datetime) -> None:
+    def _async_new_day(self, now: datetime) -> None:
         self._async_update_listeners()
+        self._track(self.hours.async_new_day(now), "new day")
 
     # --- the pipeline ------------------------------------------------------
 
     @callback
-    def call_placed(self, number: object, at: datetime) -> None:  # noqa: ARG002
-        """Take an outgoing call the owner placed (a callback to a caller)."""
+    def call_placed(self, number: object, at: datetime) -> None:
+        """Take an outgoing call the owner placed: a waiting text to it is moot."""
         LOGGER.debug("%s: outgoing call at %s", self.line_name, at)
+        self._cancel_scheduled(number, SkipReason.CALLED_BACK)
+
+    @callback
+    def _cancel_scheduled(self, number: object, reason: SkipReason) -> None:
+        """Drop the texts to a number that still wait for their first attempt."""
+        normalized = normalize_number(number, self.region)
+        if not isinstance(normalized, PhoneNumber):
+            return
+        for item in self.ledger.scheduled_for(normalized.e164):
+            if (cancel := self._retry_timers.pop(item.call_id, None)) is not None:
+                cancel()
+            self.outbox.give_up(item)
+            missed_at = dt_util.parse_datetime(item.missed_at) or dt_util.utcnow()
+            self._record_skip(
+                self._event_data(
+                    item.call_id, item.number, item.caller_name, item.variant
+                ),
+                reason,
+                missed_at,
+                None,
+                new=True,
+            )
 
     @callback
     def reply_received(self, number: object, text: str) -> None:
@@ -325,10 +478,15 @@ class TextBackLine:
         """Text back the missed calls among the calls that ended."""
         text_voicemail = bool(self.entry.options.get(CONF_TEXT_VOICEMAIL, False))
         for call in ended:
-            if call.outcome is Outcome.ANSWERED or (
-                call.outcome is Outcome.VOICEMAIL and not text_voicemail
-            ):
+            if call.outcome is Outcome.ANSWERED:
                 LOGGER.debug("%s: call %s was answered", self.line_name, call.call_id)
+                # The caller rang again and got through: no text needed.
+                self._cancel_scheduled(call.number, SkipReason.ANSWERED_LATER)
+                continue
+            if call.outcome is Outcome.VOICEMAIL and not text_voicemail:
+                LOGGER.debug(
+                    "%s: call %s reached voicemail", self.line_name, call.call_id
+                )
                 continue
             self._track(
                 self.async_handle_missed(
@@ -337,6 +495,7 @@ class TextBackLine:
                     caller_name=call.caller_name,
                     missed_at=call.ended_at,
                     ring_time=call.ended_at - call.started_at,
+                    while_busy=call.while_busy,
                 ),
                 call.call_id,
             )
@@ -349,6 +508,7 @@ class TextBackLine:
         caller_name: str | None,
         missed_at: datetime,
         ring_time: timedelta | None = None,
+        while_busy: bool = False,
         context: Context | None = None,
     ) -> dict[str, Any]:
         """Run one missed call through policy, outbox and sender."""
@@ -362,11 +522,18 @@ class TextBackLine:
 
         now = dt_util.utcnow()
         rules = self.rules
+        is_open = self.hours.state(missed_at).is_open
+        quiet_until = self._quiet_until(now + rules.delay)
         decision = decide(
             number=normalized,
             enabled=self.enabled,
             rules=rules,
-            facts=self._facts(normalized, now, already_handled=already),
+            facts=replace(
+                self._facts(normalized, now, already_handled=already),
+                is_open=is_open,
+                while_busy=while_busy,
+                quiet_until=quiet_until,
+            ),
             ring_time=ring_time,
             now=now,
         )
@@ -382,13 +549,45 @@ class TextBackLine:
         item = OutboxItem(
             call_id=call_id,
             number=decision.number.e164,
-            message=self.render_message(decision.number.e164, caller_name, missed_at),
+            message="",
             caller_name=caller_name,
             missed_at=missed_at.isoformat(),
             created_at=now.isoformat(),
+            variant=self._assign_variant(),
+            after_hours=self.hours.configured and not is_open,
         )
+        if decision.at is None or decision.at <= now:
+            item = replace(item, message=self.render_item(item))
+            await self.outbox.async_put(item)
+            return await self._async_deliver(item, context)
+        # Rendered when due, so "next_open" is said from the moment it is sent.
+        item = replace(item, next_attempt_at=decision.at.isoformat())
         await self.outbox.async_put(item)
-        return await self._async_deliver(item, context)
+        self._schedule_retry(item, decision.at)
+        why = "delay" if quiet_until is None else "quiet_hours"
+        self._fire(
+            CallEvent.TEXT_SCHEDULED,
+            {
+                **self._event_data(call_id, item.number, caller_name, item.variant),
+                "send_at": decision.at.isoformat(),
+                "reason": why,
+            },
+            context,
+        )
+        return {
+            "call_id": call_id,
+            "result": "scheduled",
+            "send_at": decision.at.isoformat(),
+            "variant": item.variant,
+        }
+
+    def _quiet_until(self, send_at: datetime) -> datetime | None:
+        """Return when quiet hours end, if a text sent at send_at falls in them."""
+        if (quiet := self.quiet_hours) is None or not hours.in_quiet_hours(
+            quiet, send_at, self.hours.tz
+        ):
+            return None
+        return hours.quiet_hours_end(quiet, send_at, self.hours.tz)
 
     def _facts(
         self,
@@ -431,6 +630,7 @@ class TextBackLine:
                     caller_name=base["caller_name"],
                     result="skipped",
                     reason=reason,
+                    variant=base["variant"],
                 )
             )
         if reason is SkipReason.RATE_CAPPED:
@@ -442,14 +642,24 @@ class TextBackLine:
         self, item: OutboxItem, context: Context | None
     ) -> dict[str, Any]:
         """Attempt a persisted text; on failure retry later or give up."""
-        base = self._event_data(item.call_id, item.number, item.caller_name)
-        if self.ledger.is_opted_out(item.number):
+        base = self._event_data(
+            item.call_id, item.number, item.caller_name, item.variant
+        )
+        stop = (
+            SkipReason.OPTED_OUT
+            if self.ledger.is_opted_out(item.number)
+            # The owner switched texting off while the text waited its turn.
+            else SkipReason.DISABLED
+            if item.scheduled and not self.enabled
+            else None
+        )
+        if stop is not None:
             # STOP arrived while the text waited for a retry or a restart.
             self.outbox.give_up(item)
             missed_at = dt_util.parse_datetime(item.missed_at) or dt_util.utcnow()
-            return self._record_skip(
-                base, SkipReason.OPTED_OUT, missed_at, context, new=True
-            )
+            return self._record_skip(base, stop, missed_at, context, new=True)
+        if not item.message:
+            item = replace(item, message=self.render_item(item))
         error = await self.outbox.async_attempt(item, context)
         if error is None:
             return self._record_sent(item, base, context)
@@ -492,6 +702,7 @@ class TextBackLine:
                 caller_name=item.caller_name,
                 result="failed",
                 error=error.detail,
+                variant=item.variant,
             )
         )
         repairs.raise_send_failed(
@@ -522,6 +733,7 @@ class TextBackLine:
                 caller_name=item.caller_name,
                 result="sent",
                 texted_at=now.isoformat(),
+                variant=item.variant,
             )
         )
         repairs.clear_send_problems(self.hass, self.entry.entry_id)
@@ -531,6 +743,7 @@ class TextBackLine:
             "result": "sent",
             "number": item.number,
             "message": item.message,
+            "variant": item.variant,
         }
 
     @callback
@@ -553,7 +766,11 @@ class TextBackLine:
             task.add_done_callback(self._tasks.discard)
 
     def _event_data(
-        self, call_id: str | None, number: str | None, caller_name: str | None
+        self,
+        call_id: str | None,
+        number: str | None,
+        caller_name: str | None,
+        variant: str | None = None,
     ) -> dict[str, Any]:
         return {
             "entry_id": self.entry.entry_id,
@@ -561,6 +778,7 @@ class TextBackLine:
             "call_id": call_id,
             "number": number,
             "caller_name": caller_name,
+            "variant": variant,
         }
 
     # --- replies -----------------------------------------------------------
@@ -594,7 +812,9 @@ class TextBackLine:
         self._fire(
             CallEvent.REPLY_RECEIVED,
             {
-                **self._event_data(call_id, e164, None),
+                **self._event_data(
+                    call_id, e164, None, self.ledger.variant_of(call_id)
+                ),
                 "text": text,
                 "keyword": keyword.value,
             },
@@ -670,18 +890,32 @@ class TextBackLine:
             "reply",
         )
 
-    def render_message(
-        self, number: str, caller_name: str | None, called_at: datetime
-    ) -> str:
-        """Render the line's message; on a template error fall back to the default."""
+    def render_item(self, item: OutboxItem) -> str:
+        """Render a decided text; on a template error fall back to the default.
+
+        A call missed while closed gets the after-hours message (when one is
+        set); every text sees its variant's response window.
+        """
+        variant = self.variant(item.variant)
+        missed_at = dt_util.parse_datetime(item.missed_at) or dt_util.utcnow()
+        now = dt_util.utcnow()
+        after_hours = item.after_hours and bool(self.after_hours_template.strip())
+        source, fallback = (
+            (self.after_hours_template, DEFAULT_AFTER_HOURS_MESSAGE)
+            if after_hours
+            else (variant.message, DEFAULT_MESSAGE)
+        )
+        state = self.hours.state(missed_at)
         variables = message_variables(
             business_name=self.business_name,
             line_name=self.line_name,
-            caller_number=number,
-            caller_name=caller_name,
-            called_at=called_at,
+            caller_number=item.number,
+            caller_name=item.caller_name,
+            called_at=missed_at,
+            details=self.details(variant),
+            is_open=state.is_open,
+            next_open=self.hours.describe(state.next_open, now),
         )
-        source = self.message_template
         try:
             text = render(self._template(source), variables)
         except TemplateError as err:
@@ -696,23 +930,31 @@ class TextBackLine:
                 self.line_name,
                 scrub_numbers(str(err)),
             )
-            return render(self._template(DEFAULT_MESSAGE), variables)
+            return render(self._template(fallback), variables)
         repairs.clear_template_error(self.hass, self.entry.entry_id)
         return text
 
-    def render_preview(self) -> str:
-        """Render the message for a sample caller (what one text looks like)."""
+    def render_preview(self, source: str | None = None) -> str:
+        """Render a message for a sample caller (what one text looks like)."""
+        source = self.message_template if source is None else source
+        main = self.variants[0]
+        now = dt_util.utcnow()
+        state = self.hours.state(now)
         variables = message_variables(
             business_name=self.business_name,
             line_name=self.line_name,
             caller_number=SAMPLE_NUMBER,
             caller_name=SAMPLE_CALLER,
-            called_at=dt_util.utcnow(),
+            called_at=now,
+            details=self.details(main),
+            is_open=state.is_open,
+            next_open=self.hours.describe(state.next_open or None, now)
+            or SAMPLE_NEXT_OPEN,
         )
         try:
-            return render(self._template(self.message_template), variables)
+            return render(self._template(source), variables)
         except TemplateError:
-            return self.message_template
+            return source
 
     def _template(self, source: str) -> Template:
         if (template := self._templates.get(source)) is None:

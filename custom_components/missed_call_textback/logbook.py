@@ -10,12 +10,14 @@ from homeassistant.components.logbook.const import (
     LOGBOOK_ENTRY_NAME,
 )
 from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.util import dt as dt_util
 
 from .const import (
     DOMAIN,
     EVENT_MISSED_CALL,
     EVENT_REPLY_RECEIVED,
     EVENT_TEXT_FAILED,
+    EVENT_TEXT_SCHEDULED,
     EVENT_TEXT_SENT,
     EVENT_TEXT_SKIPPED,
 )
@@ -33,6 +35,13 @@ REASONS = {
     "not_allowed": "the number is not on the allowlist",
     "short_ring": "the call rang only briefly",
     "rate_capped": "the text limit was reached",
+    "mode_off": "the text-back mode is off",
+    "open": "the business was open (after-hours mode)",
+    "closed": "the business was closed (business-hours mode)",
+    "not_busy": "no other call was in progress",
+    "quiet_hours": "it was during quiet hours",
+    "answered_later": "they called again and got through",
+    "called_back": "you called them back",
 }
 
 
@@ -53,6 +62,11 @@ def _describe(event: Event[dict[str, Any]]) -> str:
     if event.event_type == EVENT_TEXT_SKIPPED:
         reason = REASONS.get(str(data.get("reason")), str(data.get("reason")))
         return f"did not text {who} back: {reason}"
+    if event.event_type == EVENT_TEXT_SCHEDULED:
+        why = " after quiet hours" if data.get("reason") == "quiet_hours" else ""
+        when = dt_util.parse_datetime(str(data.get("send_at") or ""))
+        at = f" at {dt_util.as_local(when):%H:%M}" if when else ""
+        return f"will text {who} back{at}{why}"
     if event.event_type == EVENT_TEXT_FAILED:
         retry = " and will try again" if data.get("retry_at") else ""
         return f"could not text {who} back ({data.get('error')}){retry}"
@@ -81,5 +95,6 @@ def async_describe_events(
         EVENT_TEXT_SKIPPED,
         EVENT_TEXT_FAILED,
         EVENT_REPLY_RECEIVED,
+        EVENT_TEXT_SCHEDULED,
     ):
         async_describe_event(DOMAIN, event_type, _entry)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .const import SkipReason
+from .const import Mode, QuietAction, SkipReason
 from .phone import PhoneNumber
 
 
@@ -22,6 +22,10 @@ class Rules:
     min_ring: timedelta = timedelta(0)
     hourly_cap: int = 0  # 0: no cap
     daily_cap: int = 0
+    mode: Mode = Mode.ALWAYS
+    busy_only: bool = False
+    delay: timedelta = timedelta(0)
+    quiet_action: QuietAction = QuietAction.HOLD
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,13 +37,20 @@ class Facts:
     opted_out: bool = False
     sent_last_hour: int = 0
     sent_last_day: int = 0
+    # Whether the business was open when the call was missed.
+    is_open: bool = True
+    # Whether another call on the line was in progress while this one rang.
+    while_busy: bool = False
+    # When the text would go out falls in quiet hours that end at this moment.
+    quiet_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Send:
-    """Text this number now."""
+    """Text this number: now, or at a later moment (a delay, quiet hours)."""
 
     number: PhoneNumber
+    at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,21 +80,43 @@ def decide(
     """Decide what to do about one missed call.
 
     The order matters: a call already handled is never reconsidered; the
-    owner's switch wins over everything; an untextable number is reported as
-    such; the caller's own wish (opt-out) and the owner's lists come before
-    the timing rules; the caps come last, so only texts that would really go
-    out count against them.
+    owner's switch and mode win over everything; an untextable number is
+    reported as such; the caller's own wish (opt-out) and the owner's lists
+    come before the timing rules; the caps come last, so only texts that
+    would really go out count against them. A text that passes is sent now,
+    after the owner's delay, or when quiet hours end.
     """
     if facts.already_handled:
         return Skip(SkipReason.DUPLICATE)
     if not enabled:
         return Skip(SkipReason.DISABLED)
+    if (reason := _scope(rules, facts)) is not None:
+        return Skip(reason)
     if isinstance(number, SkipReason):
         return Skip(number)
     reason = _wish_or_list(number.e164, rules, facts) or _timing(
         rules, facts, ring_time, now
     )
-    return Skip(reason) if reason else Send(number)
+    if reason is not None:
+        return Skip(reason)
+    if facts.quiet_until is not None:
+        if rules.quiet_action is QuietAction.SKIP:
+            return Skip(SkipReason.QUIET_HOURS)
+        return Send(number, facts.quiet_until)
+    return Send(number, now + rules.delay if rules.delay else None)
+
+
+def _scope(rules: Rules, facts: Facts) -> SkipReason | None:
+    """Whether the owner wants texts in this moment at all."""
+    if rules.mode is Mode.OFF:
+        return SkipReason.MODE_OFF
+    if rules.mode is Mode.AFTER_HOURS and facts.is_open:
+        return SkipReason.OPEN
+    if rules.mode is Mode.BUSINESS_HOURS and not facts.is_open:
+        return SkipReason.CLOSED
+    if rules.busy_only and not facts.while_busy:
+        return SkipReason.NOT_BUSY
+    return None
 
 
 def _wish_or_list(e164: str, rules: Rules, facts: Facts) -> SkipReason | None:
