@@ -1285,7 +1285,7 @@ async def _collect_forms(hass: HomeAssistant) -> list[tuple[str, FlowResult]]:
     )
     forms.append(("options", result))
     hass.config_entries.options.async_abort(result["flow_id"])
-    for step in ("rules", "replies"):
+    for step in ("rules", "replies", "hours", "timing", "messages", "variants"):
         result = await hass.config_entries.options.async_init(entry.entry_id)
         result = await hass.config_entries.options.async_configure(
             result["flow_id"], {"next_step_id": step}
@@ -1311,6 +1311,10 @@ async def test_every_form_field_has_a_label_and_a_description(
         ("options", "action"),
         ("options", "rules"),
         ("options", "replies"),
+        ("options", "hours"),
+        ("options", "timing"),
+        ("options", "messages"),
+        ("options", "variants"),
     }
     for kind, form in forms:
         assert form["type"] is FlowResultType.FORM
@@ -1350,7 +1354,7 @@ async def test_every_translated_select_option_exists(hass: HomeAssistant) -> Non
             assert set(labels) == set(config["options"]), key
             assert all(labels.values())
             checked.add(key)
-    assert checked == {"preset", "sender", "reply_source"}
+    assert checked == set(TRANSLATIONS["selector"])
 
 
 def test_config_and_options_errors_are_translated_alike() -> None:
@@ -1370,7 +1374,15 @@ async def _open_texting_options(hass: HomeAssistant, entry_id: str) -> FlowResul
     """Open a line's options and choose the texting form from the menu."""
     result = await hass.config_entries.options.async_init(entry_id)
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["texting", "rules", "replies"]
+    assert result["menu_options"] == [
+        "texting",
+        "messages",
+        "hours",
+        "timing",
+        "variants",
+        "rules",
+        "replies",
+    ]
     return await hass.config_entries.options.async_configure(
         result["flow_id"], {"next_step_id": "texting"}
     )

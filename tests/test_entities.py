@@ -73,7 +73,14 @@ def frozen_clock(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
 
 @pytest.mark.parametrize(
     "platform",
-    [Platform.SENSOR, Platform.SWITCH, Platform.TEXT, Platform.EVENT],
+    [
+        Platform.BINARY_SENSOR,
+        Platform.EVENT,
+        Platform.SELECT,
+        Platform.SENSOR,
+        Platform.SWITCH,
+        Platform.TEXT,
+    ],
 )
 async def test_platform_entities_match_snapshot(
     hass: HomeAssistant,

@@ -1055,7 +1055,15 @@ async def test_options_menu_offers_texting_rules_and_replies(
 
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "init"
-    assert result["menu_options"] == ["texting", "rules", "replies"]
+    assert result["menu_options"] == [
+        "texting",
+        "messages",
+        "hours",
+        "timing",
+        "variants",
+        "rules",
+        "replies",
+    ]
     hass.config_entries.options.async_abort(result["flow_id"])
 
 

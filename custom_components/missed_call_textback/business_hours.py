@@ -110,8 +110,9 @@ class BusinessHours:
 
     async def _async_load_schedule(self, now: datetime) -> None:
         year = dt_util.as_local(now).year
-        # Last year too: an interval from New Year's Eve runs into the new year.
-        self._holiday_years = (year - 1, year, year + 1)
+        # Last year too: an interval from New Year's Eve runs into the new year;
+        # two years ahead: the next opening is looked for up to 400 days ahead.
+        self._holiday_years = (year - 1, year, year + 1, year + 2)
         holidays: frozenset[date] = frozenset()
         if country := self._options.get(CONF_HOLIDAY_COUNTRY):
             try:

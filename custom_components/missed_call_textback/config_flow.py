@@ -24,6 +24,7 @@ from .const import (
     CONF_ALLOWLIST_ONLY,
     CONF_ANSWERED_STATES,
     CONF_BLOCKLIST,
+    CONF_BOOKING_LINK,
     CONF_BUSINESS_NAME,
     CONF_COOLDOWN_HOURS,
     CONF_COUNTRY,
@@ -47,10 +48,12 @@ from .const import (
     CONF_RETRY_MINUTES,
     CONF_RINGING_STATES,
     CONF_SENDER,
+    CONF_SERVICE_AREA,
     CONF_SOURCE,
     CONF_STOP_CONFIRMATION,
     CONF_STOP_MESSAGE,
     CONF_TEXT_VOICEMAIL,
+    CONF_TRADE,
     DEFAULT_ANSWERED_STATES,
     DEFAULT_COOLDOWN_HOURS,
     DEFAULT_DAILY_CAP,
@@ -71,7 +74,8 @@ from .const import (
     SenderKind,
     SourceKind,
 )
-from .message import async_check_message
+from .flow_timing import TimingOptionsFlow
+from .message import Details, async_check_message, missing_details
 from .phone import PhoneNumber, normalize_number
 from .sender import NOTIFY_DOMAIN
 
@@ -259,7 +263,10 @@ def _texting_schema(
 
 
 def _validate_texting(
-    hass: HomeAssistant, user_input: dict[str, Any], business_name: str
+    hass: HomeAssistant,
+    user_input: dict[str, Any],
+    business_name: str,
+    options: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Return (errors, description placeholders) for the texting step."""
     if user_input[CONF_SENDER] == SenderKind.NOTIFY:
@@ -268,10 +275,20 @@ def _validate_texting(
             return {"base": "no_notify_services"}, {}
         if not service or service not in notify_services(hass):
             return {CONF_NOTIFY_SERVICE: "notify_service_missing"}, {}
+    options = options or {}
+    details = Details(
+        booking_link=str(options.get(CONF_BOOKING_LINK, "")),
+        trade=str(options.get(CONF_TRADE, "")),
+        service_area=str(options.get(CONF_SERVICE_AREA, "")),
+    )
     try:
-        async_check_message(hass, user_input[CONF_MESSAGE], business_name=business_name)
+        async_check_message(
+            hass, user_input[CONF_MESSAGE], business_name=business_name, details=details
+        )
     except TemplateError as err:
         return {CONF_MESSAGE: "invalid_template"}, {"error": str(err)}
+    if missing := missing_details(user_input[CONF_MESSAGE], details):
+        return {CONF_MESSAGE: "missing_detail"}, {"error": missing[0]}
     return {}, {}
 
 
@@ -726,12 +743,8 @@ class TextBackConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
-class TextBackOptionsFlow(OptionsFlow):
-    """Edit a line: names, sender, message, cooldown."""
-
-    def __init__(self) -> None:
-        """Initialize the options flow."""
-        self._options: dict[str, Any] = {}
+class TextBackOptionsFlow(TimingOptionsFlow):
+    """Edit a line: texting, hours, timing, messages, variants, rules, replies."""
 
     async def async_step_init(
         self,
@@ -739,7 +752,16 @@ class TextBackOptionsFlow(OptionsFlow):
     ) -> ConfigFlowResult:
         """Choose what to edit."""
         return self.async_show_menu(
-            step_id="init", menu_options=["texting", "rules", "replies"]
+            step_id="init",
+            menu_options=[
+                "texting",
+                "messages",
+                "hours",
+                "timing",
+                "variants",
+                "rules",
+                "replies",
+            ],
         )
 
     async def async_step_texting(
@@ -751,7 +773,10 @@ class TextBackOptionsFlow(OptionsFlow):
         placeholders: dict[str, str] = {"error": ""}
         if user_input is not None:
             errors, found = _validate_texting(
-                self.hass, user_input, user_input[CONF_BUSINESS_NAME].strip()
+                self.hass,
+                user_input,
+                user_input[CONF_BUSINESS_NAME].strip(),
+                entry.options,
             )
             placeholders.update(found)
             if not errors:
@@ -843,12 +868,3 @@ class TextBackOptionsFlow(OptionsFlow):
             errors=errors,
             description_placeholders=placeholders,
         )
-
-    @callback
-    def _async_save(self) -> ConfigFlowResult:
-        entry = self.config_entry
-        if self._options.get(CONF_LINE_NAME, entry.title) != entry.title:
-            self.hass.config_entries.async_update_entry(
-                entry, title=self._options[CONF_LINE_NAME]
-            )
-        return self.async_create_entry(data=self._options)

@@ -1,7 +1,9 @@
-"""Text entity: the line's message template, with its SMS cost."""
+"""Text entities: the line's message templates, with their SMS cost."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.text import TextEntity, TextEntityDescription
@@ -10,19 +12,43 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError, TemplateError
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .const import CONF_MESSAGE, DOMAIN, MAX_MESSAGE_LENGTH
+from .const import CONF_AFTER_HOURS_MESSAGE, CONF_MESSAGE, DOMAIN, MAX_MESSAGE_LENGTH
 from .data import TextBackConfigEntry
 from .entity import TextBackEntity
+from .line import TextBackLine
 from .message import async_check_message
 from .sms import sms_info
 
 PARALLEL_UPDATES = 0
 
-MESSAGE_TEXT = TextEntityDescription(
-    key="message",
-    translation_key="message",
-    entity_category=EntityCategory.CONFIG,
-    native_max=MAX_MESSAGE_LENGTH,
+
+@dataclass(frozen=True, kw_only=True)
+class TextBackTextDescription(TextEntityDescription):
+    """Describes a message template of a business line."""
+
+    option: str
+    value_fn: Callable[[TextBackLine], str]
+
+
+TEXTS: tuple[TextBackTextDescription, ...] = (
+    TextBackTextDescription(
+        key="message",
+        translation_key="message",
+        entity_category=EntityCategory.CONFIG,
+        native_max=MAX_MESSAGE_LENGTH,
+        option=CONF_MESSAGE,
+        value_fn=lambda line: line.message_template,
+    ),
+    TextBackTextDescription(
+        key="after_hours_message",
+        translation_key="after_hours_message",
+        entity_category=EntityCategory.CONFIG,
+        # Empty: callers who ring while closed get the main message.
+        native_min=0,
+        native_max=MAX_MESSAGE_LENGTH,
+        option=CONF_AFTER_HOURS_MESSAGE,
+        value_fn=lambda line: line.after_hours_template,
+    ),
 )
 
 
@@ -31,23 +57,28 @@ async def async_setup_entry(
     entry: TextBackConfigEntry,
     async_add_entities: AddEntitiesCallback,
 ) -> None:
-    """Set up the message entity of a line."""
-    async_add_entities([TextBackMessage(entry.runtime_data, MESSAGE_TEXT)])
+    """Set up the message entities of a line."""
+    async_add_entities(
+        TextBackMessage(entry.runtime_data, description) for description in TEXTS
+    )
 
 
 class TextBackMessage(TextBackEntity, TextEntity):
-    """The message template; attributes tell what one text will cost."""
+    """A message template; attributes tell what one text will cost."""
+
+    entity_description: TextBackTextDescription
 
     @property
     def native_value(self) -> str:
         """Return the template."""
-        return self.line.message_template
+        return self.entity_description.value_fn(self.line)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         """Return the segment count and encoding of a typical rendered text."""
-        preview = self.line.render_preview()
-        info = sms_info(preview)
+        if not (source := self.native_value).strip():
+            return {"encoding": None, "segments": 0, "length": 0}
+        info = sms_info(self.line.render_preview(source))
         return {
             "encoding": info.encoding.value,
             "segments": info.segments,
@@ -56,15 +87,20 @@ class TextBackMessage(TextBackEntity, TextEntity):
 
     async def async_set_value(self, value: str) -> None:
         """Check the new template, then store it in the line's options."""
-        try:
-            async_check_message(self.hass, value)
-        except TemplateError as err:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="invalid_template",
-                translation_placeholders={"error": str(err)},
-            ) from err
+        if value.strip() or self.entity_description.option == CONF_MESSAGE:
+            try:
+                async_check_message(
+                    self.hass,
+                    value,
+                    details=self.line.details(self.line.variants[0]),
+                )
+            except TemplateError as err:
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN,
+                    translation_key="invalid_template",
+                    translation_placeholders={"error": str(err)},
+                ) from err
         entry = self.line.entry
         self.hass.config_entries.async_update_entry(
-            entry, options={**entry.options, CONF_MESSAGE: value}
+            entry, options={**entry.options, self.entity_description.option: value}
         )
