@@ -473,7 +473,7 @@ VARIANTS = {
     CONF_VARIANT_MODE: "round_robin",
     "variant_b_response_window": "within 30 minutes",
     "variant_b_response_minutes": 30,
-    "variant_c_message": "{{ business_name }} here: sorry we missed you! Reply anytime.",
+    "variant_c_message": "{{ business_name }} here: sorry we missed you! Reply now.",
 }
 
 
@@ -495,7 +495,7 @@ async def test_round_robin_variants_are_assigned_in_turn_and_balanced(
     messages = [call.data["message"] for call in sms_calls[:3]]
     assert messages[0] == DEFAULT_TEXT
     assert messages[1] == DEFAULT_TEXT.replace("within the hour", "within 30 minutes")
-    assert messages[2] == "Acme Plumbing here: sorry we missed you! Reply anytime."
+    assert messages[2] == "Acme Plumbing here: sorry we missed you! Reply now."
     # The history keeps the newest 200 calls: numbers 100 to 299 of the turn.
     history = entry.runtime_data.ledger.history
     assert [record.variant for record in history] == [
