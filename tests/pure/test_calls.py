@@ -400,3 +400,60 @@ def test_any_signal_sequence_reports_each_incoming_call_once() -> None:
     run_state_machine_as_test(
         CallSignals, settings=settings(max_examples=100, stateful_step_count=30)
     )
+
+
+# --- a busy line and callbacks ---------------------------------------------------
+
+
+def test_a_call_on_a_free_line_was_not_missed_while_busy() -> None:
+    tracker = _tracker()
+    tracker.ringing("a", A, None, T0)
+    (ended,) = tracker.all_ended(T1)
+    assert ended.while_busy is False
+
+
+def test_a_call_ringing_during_a_conversation_was_missed_while_busy() -> None:
+    tracker = _tracker()
+    tracker.ringing("a", A, None, T0)
+    tracker.answered(key="a")
+    tracker.ringing("b", B, None, T1)
+    missed = [call for call in tracker.all_ended(T2) if call.outcome is Outcome.MISSED]
+    assert [(call.number, call.while_busy) for call in missed] == [(B, True)]
+
+
+def test_a_call_ringing_when_another_is_picked_up_was_missed_while_busy() -> None:
+    tracker = _tracker()
+    tracker.ringing("a", A, None, T0)
+    tracker.ringing("b", B, None, T0)
+    tracker.answered(key="b")
+    ended = {call.number: call for call in tracker.all_ended(T2)}
+    assert ended[A].outcome is Outcome.MISSED
+    assert ended[A].while_busy is True
+
+
+def test_an_answering_machine_does_not_make_the_line_busy() -> None:
+    tracker = _tracker()
+    tracker.ringing("a", A, None, T0)
+    tracker.answered(key="a", voicemail=True)
+    tracker.ringing("b", B, None, T1)
+    ended = {call.number: call for call in tracker.all_ended(T2)}
+    assert ended[B].while_busy is False
+
+
+def test_a_call_ringing_while_the_owner_dials_out_was_missed_while_busy() -> None:
+    tracker = _tracker()
+    tracker.outgoing("out", B, T0)
+    tracker.ringing("a", A, None, T1)
+    (ended,) = tracker.all_ended(T2)
+    assert ended.while_busy is True
+
+
+def test_each_new_outgoing_call_is_reported_once_with_its_number() -> None:
+    placed: list[tuple[object, datetime]] = []
+    tracker = CallTracker(
+        lambda: "id", on_outgoing=lambda n, at: placed.append((n, at))
+    )
+    tracker.outgoing("out", A, T0)
+    tracker.outgoing("out", A, T1)  # the same call signalled again
+    tracker.outgoing("anon", None, T1)  # a call without a number says nothing
+    assert placed == [(A, T0)]

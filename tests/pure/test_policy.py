@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, strategies as st
 import pytest
 
-from custom_components.missed_call_textback.const import SkipReason
+from custom_components.missed_call_textback.const import Mode, QuietAction, SkipReason
 from custom_components.missed_call_textback.phone import PhoneNumber
 from custom_components.missed_call_textback.policy import (
     Facts,
@@ -248,3 +248,124 @@ def test_cooldown_is_reported_before_the_cap() -> None:
     assert _decide(last_texted_at=NOW, hourly_cap=1, sent_last_hour=1) == Skip(
         SkipReason.COOLDOWN
     )
+
+
+# --- scope: mode, hours, busy line ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mode", "is_open", "expected"),
+    [
+        (Mode.ALWAYS, True, None),
+        (Mode.ALWAYS, False, None),
+        (Mode.AFTER_HOURS, True, SkipReason.OPEN),
+        (Mode.AFTER_HOURS, False, None),
+        (Mode.BUSINESS_HOURS, True, None),
+        (Mode.BUSINESS_HOURS, False, SkipReason.CLOSED),
+        (Mode.OFF, True, SkipReason.MODE_OFF),
+        (Mode.OFF, False, SkipReason.MODE_OFF),
+    ],
+)
+def test_the_mode_limits_texts_to_its_hours(
+    mode: Mode, is_open: bool, expected: SkipReason | None
+) -> None:
+    decision = decide(
+        number=NUMBER,
+        enabled=True,
+        rules=Rules(cooldown=DAY, mode=mode),
+        facts=Facts(is_open=is_open),
+        ring_time=None,
+        now=NOW,
+    )
+    assert decision == (Send(NUMBER) if expected is None else Skip(expected))
+
+
+def test_the_switch_wins_over_the_mode() -> None:
+    decision = decide(
+        number=NUMBER,
+        enabled=False,
+        rules=Rules(cooldown=DAY, mode=Mode.OFF),
+        facts=Facts(),
+        ring_time=None,
+        now=NOW,
+    )
+    assert decision == Skip(SkipReason.DISABLED)
+
+
+def test_the_mode_wins_over_number_problems() -> None:
+    decision = decide(
+        number=SkipReason.ANONYMOUS,
+        enabled=True,
+        rules=Rules(cooldown=DAY, mode=Mode.AFTER_HOURS),
+        facts=Facts(is_open=True),
+        ring_time=None,
+        now=NOW,
+    )
+    assert decision == Skip(SkipReason.OPEN)
+
+
+@pytest.mark.parametrize(("while_busy", "texted"), [(True, True), (False, False)])
+def test_busy_only_texts_only_calls_missed_on_a_busy_line(
+    while_busy: bool, texted: bool
+) -> None:
+    decision = decide(
+        number=NUMBER,
+        enabled=True,
+        rules=Rules(cooldown=DAY, busy_only=True),
+        facts=Facts(while_busy=while_busy),
+        ring_time=None,
+        now=NOW,
+    )
+    assert decision == (Send(NUMBER) if texted else Skip(SkipReason.NOT_BUSY))
+
+
+# --- when: delay and quiet hours -------------------------------------------------
+
+
+def test_a_delay_moves_the_text_later() -> None:
+    decision = decide(
+        number=NUMBER,
+        enabled=True,
+        rules=Rules(cooldown=DAY, delay=timedelta(seconds=90)),
+        facts=Facts(),
+        ring_time=None,
+        now=NOW,
+    )
+    assert decision == Send(NUMBER, NOW + timedelta(seconds=90))
+
+
+def test_quiet_hours_hold_the_text_until_they_end() -> None:
+    end = NOW + timedelta(hours=9)
+    decision = decide(
+        number=NUMBER,
+        enabled=True,
+        rules=Rules(cooldown=DAY, delay=timedelta(seconds=90)),
+        facts=Facts(quiet_until=end),
+        ring_time=None,
+        now=NOW,
+    )
+    assert decision == Send(NUMBER, end)
+
+
+def test_quiet_hours_skip_the_text_when_the_owner_says_so() -> None:
+    decision = decide(
+        number=NUMBER,
+        enabled=True,
+        rules=Rules(cooldown=DAY, quiet_action=QuietAction.SKIP),
+        facts=Facts(quiet_until=NOW + timedelta(hours=1)),
+        ring_time=None,
+        now=NOW,
+    )
+    assert decision == Skip(SkipReason.QUIET_HOURS)
+
+
+def test_other_reasons_come_before_quiet_hours() -> None:
+    decision = decide(
+        number=NUMBER,
+        enabled=True,
+        rules=Rules(cooldown=DAY, quiet_action=QuietAction.SKIP),
+        facts=Facts(quiet_until=NOW + timedelta(hours=1), opted_out=True),
+        ring_time=None,
+        now=NOW,
+    )
+    assert decision == Skip(SkipReason.OPTED_OUT)
