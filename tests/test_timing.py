@@ -629,3 +629,19 @@ async def test_the_call_event_entity_shows_a_scheduled_text(
     assert state.attributes["event_type"] == "text_scheduled"
     assert state.attributes["variant"] == "a"
     assert sms_calls == []
+
+
+async def test_an_answered_call_from_a_withheld_number_cancels_nothing(
+    hass: HomeAssistant,
+    frozen_clock: FrozenDateTimeFactory,
+    entry_data: dict[str, Any],
+    entry_options: dict[str, Any],
+    sms_calls: list[ServiceCall],
+) -> None:
+    await _line(hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 60})
+    await async_miss_call(hass, "6502530000")
+
+    await _answered_call(hass, "", "2026-11-26T10:00:10")
+    await _pass(hass, frozen_clock, timedelta(seconds=60))
+
+    assert _texts(sms_calls) == [(CALLER, DEFAULT_TEXT)]

@@ -91,6 +91,9 @@ def _suggested(defaults: Mapping[str, Any], key: str) -> dict[str, Any]:
 
 def hours_schema(defaults: Mapping[str, Any], country: str | None) -> vol.Schema:
     """Return the business-hours form."""
+    # Suggest office hours and the home's country only to a line without hours:
+    # a form sent back leaves out the fields the owner emptied.
+    fresh = CONF_HOURS_SOURCE not in defaults
     schema: dict[Any, Any] = {
         vol.Required(
             CONF_HOURS_SOURCE,
@@ -102,7 +105,9 @@ def hours_schema(defaults: Mapping[str, Any], country: str | None) -> vol.Schema
             vol.Optional(
                 day,
                 description={
-                    "suggested_value": defaults.get(day, _DEFAULT_DAYS.get(day, ""))
+                    "suggested_value": defaults.get(
+                        day, _DEFAULT_DAYS.get(day, "") if fresh else ""
+                    )
                 },
             )
         ] = _text()
@@ -111,7 +116,9 @@ def hours_schema(defaults: Mapping[str, Any], country: str | None) -> vol.Schema
             vol.Optional(
                 CONF_HOLIDAY_COUNTRY,
                 description={
-                    "suggested_value": defaults.get(CONF_HOLIDAY_COUNTRY, country)
+                    "suggested_value": defaults.get(
+                        CONF_HOLIDAY_COUNTRY, country if fresh else None
+                    )
                 },
             ): selector.CountrySelector(),
             vol.Optional(
@@ -248,6 +255,8 @@ def _time_text(value: str) -> str:
 
 def messages_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     """Return the messages form: preset, after-hours message and details."""
+    # A form sent back (it has the preset) left out an emptied message.
+    after_hours = "" if CONF_MESSAGE_PRESET in defaults else DEFAULT_AFTER_HOURS_MESSAGE
     return vol.Schema(
         {
             vol.Required(CONF_MESSAGE_PRESET, default=MessagePreset.KEEP): _choice(
@@ -257,7 +266,7 @@ def messages_schema(defaults: Mapping[str, Any]) -> vol.Schema:
                 CONF_AFTER_HOURS_MESSAGE,
                 description={
                     "suggested_value": defaults.get(
-                        CONF_AFTER_HOURS_MESSAGE, DEFAULT_AFTER_HOURS_MESSAGE
+                        CONF_AFTER_HOURS_MESSAGE, after_hours
                     )
                 },
             ): _text(multiline=True),
@@ -382,9 +391,8 @@ class TimingOptionsFlow(OptionsFlow):
                 )
             except FlowError as err:
                 errors[err.field] = err.key
-                placeholders["error" if err.key == "invalid_template" else "detail"] = (
-                    err.detail
-                )
+                # Both errors of this step name what is wrong as {error}.
+                placeholders["error"] = err.detail
             else:
                 self._options = {**entry.options, **cleaned}
                 return self._async_save()
