@@ -1285,7 +1285,15 @@ async def _collect_forms(hass: HomeAssistant) -> list[tuple[str, FlowResult]]:
     )
     forms.append(("options", result))
     hass.config_entries.options.async_abort(result["flow_id"])
-    for step in ("rules", "replies", "hours", "timing", "messages", "variants"):
+    for step in (
+        "rules",
+        "replies",
+        "hours",
+        "timing",
+        "messages",
+        "variants",
+        "follow_up",
+    ):
         result = await hass.config_entries.options.async_init(entry.entry_id)
         result = await hass.config_entries.options.async_configure(
             result["flow_id"], {"next_step_id": step}
@@ -1315,6 +1323,7 @@ async def test_every_form_field_has_a_label_and_a_description(
         ("options", "timing"),
         ("options", "messages"),
         ("options", "variants"),
+        ("options", "follow_up"),
     }
     for kind, form in forms:
         assert form["type"] is FlowResultType.FORM
@@ -1380,6 +1389,7 @@ async def _open_texting_options(hass: HomeAssistant, entry_id: str) -> FlowResul
         "hours",
         "timing",
         "variants",
+        "follow_up",
         "rules",
         "replies",
     ]

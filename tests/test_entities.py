@@ -342,6 +342,8 @@ async def test_call_event_entity_fires_missed_call_then_text_sent(
             "text_failed",
             "reply_received",
             "text_scheduled",
+            "follow_up_due",
+            "lead_resolved",
         ],
         "event_type": "text_sent",
         "number": "+16502530000",

@@ -118,7 +118,8 @@ def _texted(sms_calls: list[ServiceCall]) -> list[str]:
 
 
 def _names(events: Events) -> list[str]:
-    return [name for name, _ in events]
+    # Follow-up reminders come due as the clock moves (see test_follow_up.py).
+    return [name for name, _ in events if name != "follow_up_due"]
 
 
 async def _turn_off_text_back(hass: HomeAssistant, entry: MockConfigEntry) -> None:
@@ -490,7 +491,8 @@ async def test_cooldown_ends_exactly_after_its_window(
         "missed_call",
         "text_sent",
     ]
-    assert events[3][1]["reason"] == "cooldown"
+    skipped = [data for name, data in events if name == "text_skipped"]
+    assert [data["reason"] for data in skipped] == ["cooldown"]
 
 
 async def test_cooldown_is_per_number(

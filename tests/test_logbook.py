@@ -18,6 +18,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.missed_call_textback import logbook
 from custom_components.missed_call_textback.const import (
     DOMAIN,
+    EVENT_FOLLOW_UP_DUE,
+    EVENT_LEAD_RESOLVED,
     EVENT_MISSED_CALL,
     EVENT_REPLY_RECEIVED,
     EVENT_TEXT_FAILED,
@@ -46,6 +48,8 @@ ALL_EVENTS = [
     EVENT_TEXT_FAILED,
     EVENT_REPLY_RECEIVED,
     EVENT_TEXT_SCHEDULED,
+    EVENT_FOLLOW_UP_DUE,
+    EVENT_LEAD_RESOLVED,
 ]
 
 

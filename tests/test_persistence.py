@@ -117,6 +117,39 @@ async def test_a_missed_call_is_saved_after_the_save_delay(
             "opted_out": {},
             "sent_times": [NOW],
             "variant_turn": 0,
+            "leads": {
+                "open": [
+                    {
+                        "call_id": call_id,
+                        "number": "+16502530000",
+                        "caller_name": "Jordan",
+                        "variant": "a",
+                        "missed_at": NOW,
+                        "texted_at": NOW,
+                        "due_at": "2026-11-26T16:00:00+00:00",
+                        "reminded": False,
+                        "replies": [],
+                    }
+                ],
+                "total": {
+                    "texts": 1,
+                    "replied": 0,
+                    "resolved": 0,
+                    "resolved_in_time": 0,
+                },
+                "variants": {
+                    "a": {
+                        "texts": 1,
+                        "replied": 0,
+                        "resolved": 0,
+                        "resolved_in_time": 0,
+                    }
+                },
+                "replies": 0,
+                "to_text": [0.0],
+                "to_follow_up": [],
+            },
+            "missed_total": 1,
         },
         minor_version=STORAGE_MINOR_VERSION,
     )

@@ -1061,6 +1061,7 @@ async def test_options_menu_offers_texting_rules_and_replies(
         "hours",
         "timing",
         "variants",
+        "follow_up",
         "rules",
         "replies",
     ]

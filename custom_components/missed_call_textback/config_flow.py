@@ -30,6 +30,8 @@ from .const import (
     CONF_COUNTRY,
     CONF_DAILY_CAP,
     CONF_ENTITY_ID,
+    CONF_FOLLOW_UP_NOTIFY,
+    CONF_FORWARD_REPLIES,
     CONF_HELP_MESSAGE,
     CONF_HOURLY_CAP,
     CONF_IDLE_STATES,
@@ -41,6 +43,7 @@ from .const import (
     CONF_NOTIFY_SERVICE,
     CONF_NUMBER_ATTRIBUTE,
     CONF_PRESET,
+    CONF_REMIND_MINUTES,
     CONF_REPLY_EVENT_TYPE,
     CONF_REPLY_NUMBER_KEY,
     CONF_REPLY_SOURCE,
@@ -63,6 +66,7 @@ from .const import (
     DEFAULT_MESSAGE,
     DEFAULT_NAME_ATTRIBUTE,
     DEFAULT_NUMBER_ATTRIBUTE,
+    DEFAULT_REMIND_MINUTES,
     DEFAULT_RETRY_MINUTES,
     DEFAULT_RINGING_STATES,
     DEFAULT_STOP_MESSAGE,
@@ -759,9 +763,64 @@ class TextBackOptionsFlow(TimingOptionsFlow):
                 "hours",
                 "timing",
                 "variants",
+                "follow_up",
                 "rules",
                 "replies",
             ],
+        )
+
+    async def async_step_follow_up(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Edit how the owner is reminded of follow-ups and told of replies."""
+        entry = self.config_entry
+        errors: dict[str, str] = {}
+        services = sorted(self.hass.services.async_services_for_domain(NOTIFY_DOMAIN))
+        if user_input is not None:
+            service = user_input.get(CONF_FOLLOW_UP_NOTIFY)
+            if service and service not in services:
+                errors[CONF_FOLLOW_UP_NOTIFY] = "notify_service_missing"
+            else:
+                self._options = {
+                    **entry.options,
+                    CONF_FOLLOW_UP_NOTIFY: service or "",
+                    CONF_REMIND_MINUTES: int(user_input[CONF_REMIND_MINUTES]),
+                    CONF_FORWARD_REPLIES: bool(user_input[CONF_FORWARD_REPLIES]),
+                }
+                return self._async_save()
+        defaults = user_input or entry.options
+        schema = vol.Schema(
+            {
+                vol.Optional(
+                    CONF_FOLLOW_UP_NOTIFY,
+                    description={
+                        "suggested_value": defaults.get(CONF_FOLLOW_UP_NOTIFY) or None
+                    },
+                ): selector.SelectSelector(
+                    selector.SelectSelectorConfig(
+                        options=services, mode=selector.SelectSelectorMode.DROPDOWN
+                    )
+                ),
+                vol.Required(
+                    CONF_REMIND_MINUTES,
+                    default=defaults.get(CONF_REMIND_MINUTES, DEFAULT_REMIND_MINUTES),
+                ): selector.NumberSelector(
+                    selector.NumberSelectorConfig(
+                        min=0,
+                        max=1440,
+                        step=1,
+                        unit_of_measurement="min",
+                        mode=selector.NumberSelectorMode.BOX,
+                    )
+                ),
+                vol.Required(
+                    CONF_FORWARD_REPLIES,
+                    default=defaults.get(CONF_FORWARD_REPLIES, True),
+                ): selector.BooleanSelector(),
+            }
+        )
+        return self.async_show_form(
+            step_id="follow_up", data_schema=schema, errors=errors
         )
 
     async def async_step_texting(

@@ -77,6 +77,11 @@ CONF_TRADE: Final = "trade"
 CONF_SERVICE_AREA: Final = "service_area"
 CONF_RESPONSE_WINDOW: Final = "response_window"
 CONF_RESPONSE_MINUTES: Final = "response_minutes"
+# Follow-up (options, "Follow-up" step).
+CONF_FOLLOW_UP_NOTIFY: Final = "follow_up_notify"
+CONF_REMIND_MINUTES: Final = "remind_minutes"
+CONF_FORWARD_REPLIES: Final = "forward_replies"
+DEFAULT_REMIND_MINUTES: Final = 10
 # Message variants (options, "Variants" step): B, C and D besides the main message A.
 CONF_VARIANT_MODE: Final = "variant_mode"
 EXTRA_VARIANTS: Final = ("b", "c", "d")
@@ -241,6 +246,8 @@ EVENT_TEXT_SKIPPED: Final = f"{DOMAIN}_text_skipped"
 EVENT_TEXT_FAILED: Final = f"{DOMAIN}_text_failed"
 EVENT_REPLY_RECEIVED: Final = f"{DOMAIN}_reply_received"
 EVENT_TEXT_SCHEDULED: Final = f"{DOMAIN}_text_scheduled"
+EVENT_FOLLOW_UP_DUE: Final = f"{DOMAIN}_follow_up_due"
+EVENT_LEAD_RESOLVED: Final = f"{DOMAIN}_lead_resolved"
 
 
 class CallEvent(StrEnum):
@@ -252,6 +259,8 @@ class CallEvent(StrEnum):
     TEXT_FAILED = "text_failed"
     REPLY_RECEIVED = "reply_received"
     TEXT_SCHEDULED = "text_scheduled"
+    FOLLOW_UP_DUE = "follow_up_due"
+    LEAD_RESOLVED = "lead_resolved"
 
 
 class SkipReason(StrEnum):
@@ -282,6 +291,8 @@ SERVICE_REPORT_MISSED_CALL: Final = "report_missed_call"
 SERVICE_HANDLE_REPLY: Final = "handle_reply"
 SERVICE_OPT_OUT: Final = "opt_out"
 SERVICE_OPT_IN: Final = "opt_in"
+SERVICE_RESOLVE_LEAD: Final = "resolve_lead"
+ATTR_CALL_ID: Final = "call_id"
 ATTR_TEXT: Final = "text"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_NUMBER: Final = "number"

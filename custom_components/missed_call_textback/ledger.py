@@ -14,6 +14,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, HISTORY_CAP, LOGGER, STORAGE_MINOR_VERSION, STORAGE_VERSION
+from .leads import LeadBook
 
 # Coalesce bursts of bookkeeping into one write; the outbox is saved at once.
 SAVE_DELAY = 2.0
@@ -107,6 +108,9 @@ class Ledger:
         self._sent_times: deque[datetime] = deque()
         # Round-robin position of the message variants.
         self._variant_turn = 0
+        # Texted callers owed a follow-up, and the line's conversion figures.
+        self.leads = LeadBook()
+        self.missed_total = 0
 
     async def async_load(self) -> None:
         """Load what an earlier run stored."""
@@ -138,6 +142,8 @@ class Ledger:
             if (parsed := dt_util.parse_datetime(when)) is not None
         )
         self._variant_turn = int(data.get("variant_turn", 0))
+        self.leads.load(data.get("leads", {}))
+        self.missed_total = int(data.get("missed_total", 0))
 
     async def async_flush(self) -> None:
         """Write pending changes now (the line is unloading or HA stops)."""
@@ -223,6 +229,7 @@ class Ledger:
         """Count a missed call."""
         self._roll(at)
         self._missed_today += 1
+        self.missed_total += 1
         self.last_missed_at = at
         self._schedule_save()
 
@@ -252,6 +259,10 @@ class Ledger:
             self._sent_times[0] <= cutoff or len(self._sent_times) > keep
         ):
             self._sent_times.popleft()
+        self._schedule_save()
+
+    def leads_changed(self) -> None:
+        """Save the leads after a change made through self.leads."""
         self._schedule_save()
 
     def next_variant(self, variants: list[str]) -> str:
@@ -385,6 +396,8 @@ class Ledger:
             },
             "sent_times": [when.isoformat() for when in self._sent_times],
             "variant_turn": self._variant_turn,
+            "leads": self.leads.as_dict(),
+            "missed_total": self.missed_total,
         }
 
 

@@ -54,6 +54,8 @@ from .const import (
     CONF_DAILY_CAP,
     CONF_DELAY_SECONDS,
     CONF_ENTITY_ID,
+    CONF_FOLLOW_UP_NOTIFY,
+    CONF_FORWARD_REPLIES,
     CONF_HELP_MESSAGE,
     CONF_HOURLY_CAP,
     CONF_LINE_NAME,
@@ -65,6 +67,7 @@ from .const import (
     CONF_QUIET_END,
     CONF_QUIET_HOURS,
     CONF_QUIET_START,
+    CONF_REMIND_MINUTES,
     CONF_REPLY_EVENT_TYPE,
     CONF_REPLY_NUMBER_KEY,
     CONF_REPLY_SOURCE,
@@ -87,6 +90,7 @@ from .const import (
     DEFAULT_MESSAGE,
     DEFAULT_QUIET_END,
     DEFAULT_QUIET_START,
+    DEFAULT_REMIND_MINUTES,
     DEFAULT_RESPONSE_MINUTES,
     DEFAULT_RESPONSE_WINDOW,
     DEFAULT_RETRY_MINUTES,
@@ -107,6 +111,7 @@ from .const import (
     variant_key,
 )
 from .data import TextBackConfigEntry
+from .leads import Lead, Resolution, Resolved
 from .ledger import HistoryRecord, Ledger, OutboxItem
 from .message import (
     SAMPLE_CALLER,
@@ -163,6 +168,7 @@ class TextBackLine:
         self._templates: dict[str, Template] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._retry_timers: dict[str, CALLBACK_TYPE] = {}
+        self._lead_timer: CALLBACK_TYPE | None = None
 
     # --- configuration -----------------------------------------------------
 
@@ -272,6 +278,12 @@ class TextBackLine:
             return secrets.choice(variants)
         return self.ledger.next_variant(variants)
 
+    @property
+    def remind_before(self) -> timedelta:
+        """Return how long before a follow-up deadline the owner is reminded."""
+        minutes = self.entry.options.get(CONF_REMIND_MINUTES, DEFAULT_REMIND_MINUTES)
+        return timedelta(minutes=float(minutes))
+
     def details(self, variant: Variant) -> Details:
         """Return the owner's details as one variant's text sees them."""
         options = self.entry.options
@@ -369,7 +381,19 @@ class TextBackLine:
         )
 
     async def _async_final_write(self, _event: Event) -> None:
+        # Home Assistant stops without unloading the line: timers end here, and
+        # whatever they were for is on disk and resumes at the next start.
+        self._cancel_timers()
         await self.ledger.async_flush()
+
+    @callback
+    def _cancel_timers(self) -> None:
+        for cancel in self._retry_timers.values():
+            cancel()
+        self._retry_timers.clear()
+        if self._lead_timer is not None:
+            self._lead_timer()
+            self._lead_timer = None
 
     @property
     def _reply_event_type(self) -> str | None:
@@ -385,9 +409,7 @@ class TextBackLine:
 
         A send cut off here stays in the outbox and goes out at the next start.
         """
-        for cancel in self._retry_timers.values():
-            cancel()
-        self._retry_timers.clear()
+        self._cancel_timers()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -401,6 +423,8 @@ class TextBackLine:
         # so the check and the resend wait until Home Assistant has started.
         self._check_notify_service()
         now = dt_util.utcnow()
+        # Reminders that came due while Home Assistant was down go out now.
+        self._async_lead_moment(now)
         for item in self.outbox.waiting():
             retry_at = (
                 dt_util.parse_datetime(item.next_attempt_at)
@@ -443,6 +467,13 @@ class TextBackLine:
         """Take an outgoing call the owner placed: a waiting text to it is moot."""
         LOGGER.debug("%s: outgoing call at %s", self.line_name, at)
         self._cancel_scheduled(number, SkipReason.CALLED_BACK)
+        normalized = normalize_number(number, self.region)
+        if isinstance(normalized, PhoneNumber):
+            self._async_resolved(
+                self.ledger.leads.resolve_number(
+                    normalized.e164, at, Resolution.CALLED_BACK
+                )
+            )
 
     @callback
     def _cancel_scheduled(self, number: object, reason: SkipReason) -> None:
@@ -482,6 +513,13 @@ class TextBackLine:
                 LOGGER.debug("%s: call %s was answered", self.line_name, call.call_id)
                 # The caller rang again and got through: no text needed.
                 self._cancel_scheduled(call.number, SkipReason.ANSWERED_LATER)
+                normalized = normalize_number(call.number, self.region)
+                if isinstance(normalized, PhoneNumber):
+                    self._async_resolved(
+                        self.ledger.leads.resolve_number(
+                            normalized.e164, call.started_at, Resolution.ANSWERED
+                        )
+                    )
                 continue
             if call.outcome is Outcome.VOICEMAIL and not text_voicemail:
                 LOGGER.debug(
@@ -736,8 +774,23 @@ class TextBackLine:
                 variant=item.variant,
             )
         )
+        variant = self.variant(item.variant)
+        self.ledger.leads.add(
+            Lead(
+                call_id=item.call_id,
+                number=item.number,
+                caller_name=item.caller_name,
+                variant=item.variant,
+                missed_at=dt_util.parse_datetime(item.missed_at) or now,
+                texted_at=now,
+                due_at=now + timedelta(minutes=variant.response_minutes),
+            )
+        )
+        self.ledger.leads_changed()
         repairs.clear_send_problems(self.hass, self.entry.entry_id)
         self._fire(CallEvent.TEXT_SENT, {**base, "message": item.message}, context)
+        # A promise shorter than the reminder lead time is reminded of at once.
+        self._async_lead_moment(now)
         return {
             "call_id": item.call_id,
             "result": "sent",
@@ -781,6 +834,124 @@ class TextBackLine:
             "variant": variant,
         }
 
+    # --- follow-ups ----------------------------------------------------------
+
+    @callback
+    def async_resolve_leads(
+        self,
+        *,
+        number: str | None = None,
+        call_id: str | None = None,
+        context: Context | None = None,
+    ) -> list[str]:
+        """Mark the leads of a number or a call followed up; return their calls."""
+        now = dt_util.utcnow()
+        leads = self.ledger.leads
+        resolved = (
+            leads.resolve_call(call_id, now, Resolution.MANUAL)
+            if call_id is not None
+            else leads.resolve_number(number or "", now, Resolution.MANUAL)
+        )
+        self._async_resolved(resolved, context)
+        return [done.lead.call_id for done in resolved]
+
+    @callback
+    def async_resolve_oldest_lead(self, context: Context | None = None) -> str | None:
+        """Mark the most urgent open lead followed up; return its call."""
+        if not (waiting := self.ledger.leads.sorted_open()):
+            return None
+        self.async_resolve_leads(call_id=waiting[0].call_id, context=context)
+        return waiting[0].call_id
+
+    @callback
+    def _async_resolved(
+        self, resolved: list[Resolved], context: Context | None = None
+    ) -> None:
+        if not resolved:
+            return
+        self.ledger.leads_changed()
+        for done in resolved:
+            lead = done.lead
+            self._fire(
+                CallEvent.LEAD_RESOLVED,
+                {
+                    **self._event_data(
+                        lead.call_id, lead.number, lead.caller_name, lead.variant
+                    ),
+                    "resolution": done.resolution.value,
+                    "resolved_at": done.resolved_at.isoformat(),
+                    "due_at": lead.due_at.isoformat(),
+                    "within_promise": done.within_promise,
+                    "minutes": round(done.took.total_seconds() / 60, 1),
+                },
+                context,
+            )
+        self._schedule_leads()
+
+    @callback
+    def _schedule_leads(self) -> None:
+        """Set the timer for the next reminder or deadline."""
+        if self._lead_timer is not None:
+            self._lead_timer()
+            self._lead_timer = None
+        moment = self.ledger.leads.next_moment(dt_util.utcnow(), self.remind_before)
+        if moment is not None:
+            self._lead_timer = async_track_point_in_utc_time(
+                self.hass, self._async_lead_moment, moment
+            )
+
+    @callback
+    def _async_lead_moment(self, now: datetime) -> None:
+        """Remind the owner of follow-ups coming due; redraw the overdue count."""
+        for lead in self.ledger.leads.due_reminders(now, self.remind_before):
+            lead.reminded = True
+            self.ledger.leads_changed()
+            self._fire(
+                CallEvent.FOLLOW_UP_DUE,
+                {
+                    **self._event_data(
+                        lead.call_id, lead.number, lead.caller_name, lead.variant
+                    ),
+                    "due_at": lead.due_at.isoformat(),
+                    "missed_at": lead.missed_at.isoformat(),
+                    "replies": [reply["text"] for reply in lead.replies],
+                },
+                None,
+            )
+            due = dt_util.as_local(lead.due_at).strftime("%H:%M")
+            reply = (
+                f' They replied: "{lead.replies[-1]["text"]}"' if lead.replies else ""
+            )
+            self._track(
+                self._async_tell_owner(
+                    f"Follow up with {_who(lead.number, lead.caller_name)} by {due}"
+                    f" ({self.line_name}).{reply}",
+                    None,
+                ),
+                "reminder",
+            )
+        self._async_update_listeners()
+        self._schedule_leads()
+
+    async def _async_tell_owner(self, message: str, context: Context | None) -> None:
+        """Send a note to the owner's own notify service, if one is set."""
+        if not (service := self.entry.options.get(CONF_FOLLOW_UP_NOTIFY)):
+            return
+        try:
+            await self.hass.services.async_call(
+                NOTIFY_DOMAIN,
+                service,
+                {"message": message, "title": self.line_name},
+                blocking=True,
+                context=context,
+            )
+        except (HomeAssistantError, vol.Invalid) as err:
+            LOGGER.warning(
+                "%s: could not notify the owner: %s",
+                self.line_name,
+                scrub_numbers(str(err)),
+            )
+
     # --- replies -----------------------------------------------------------
 
     async def async_handle_reply(
@@ -799,6 +970,8 @@ class TextBackLine:
         now = dt_util.utcnow()
         keyword = classify(text)
         call_id = self.ledger.attach_reply(e164, text, now)
+        lead = self.ledger.leads.reply(e164, text, now)
+        self.ledger.leads_changed()
         answer: str | None = None
         if keyword is Keyword.STOP:
             if self.ledger.opt_out(e164, now) and self.entry.options.get(
@@ -820,6 +993,14 @@ class TextBackLine:
             },
             context,
         )
+        if call_id is not None and self.entry.options.get(CONF_FORWARD_REPLIES, True):
+            who = _who(e164, lead.caller_name if lead else None)
+            self._track(
+                self._async_tell_owner(
+                    f'{who} replied to {self.line_name}: "{text}"', context
+                ),
+                "forward",
+            )
         answered = answer is not None and await self._async_answer(
             e164, answer, context
         )
@@ -998,6 +1179,10 @@ class TextBackLine:
                 self.line_name,
                 f"{NOTIFY_DOMAIN}.{self.sender.service}",
             )
+
+
+def _who(number: str, caller_name: str | None) -> str:
+    return f"{caller_name} ({number})" if caller_name else number
 
 
 def _raw(number: object) -> str | None:

@@ -14,6 +14,8 @@ from homeassistant.util import dt as dt_util
 
 from .const import (
     DOMAIN,
+    EVENT_FOLLOW_UP_DUE,
+    EVENT_LEAD_RESOLVED,
     EVENT_MISSED_CALL,
     EVENT_REPLY_RECEIVED,
     EVENT_TEXT_FAILED,
@@ -45,6 +47,13 @@ REASONS = {
 }
 
 
+RESOLUTIONS = {
+    "called_back": ": you called them back",
+    "answered": ": they called again and got through",
+    "manual": "",
+}
+
+
 def _who(data: dict[str, Any]) -> str:
     number = data.get("number") or "an unknown number"
     if name := data.get("caller_name"):
@@ -67,6 +76,14 @@ def _describe(event: Event[dict[str, Any]]) -> str:
         when = dt_util.parse_datetime(str(data.get("send_at") or ""))
         at = f" at {dt_util.as_local(when):%H:%M}" if when else ""
         return f"will text {who} back{at}{why}"
+    if event.event_type == EVENT_FOLLOW_UP_DUE:
+        when = dt_util.parse_datetime(str(data.get("due_at") or ""))
+        by = f" by {dt_util.as_local(when):%H:%M}" if when else ""
+        return f"should follow up with {who}{by}"
+    if event.event_type == EVENT_LEAD_RESOLVED:
+        how = RESOLUTIONS.get(str(data.get("resolution")), "")
+        late = "" if data.get("within_promise") else " (later than promised)"
+        return f"followed up with {who}{how}{late}"
     if event.event_type == EVENT_TEXT_FAILED:
         retry = " and will try again" if data.get("retry_at") else ""
         return f"could not text {who} back ({data.get('error')}){retry}"
@@ -96,5 +113,7 @@ def async_describe_events(
         EVENT_TEXT_FAILED,
         EVENT_REPLY_RECEIVED,
         EVENT_TEXT_SCHEDULED,
+        EVENT_FOLLOW_UP_DUE,
+        EVENT_LEAD_RESOLVED,
     ):
         async_describe_event(DOMAIN, event_type, _entry)

@@ -1,10 +1,11 @@
-"""Sensors: missed calls and texts today, the last missed call."""
+"""Sensors: today's counts, follow-ups owed, and conversion analytics."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -12,12 +13,14 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfTime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .data import TextBackConfigEntry
 from .entity import TextBackEntity
+from .leads import Lead, Tally
 from .line import TextBackLine
 
 PARALLEL_UPDATES = 0
@@ -27,9 +30,35 @@ PARALLEL_UPDATES = 0
 class TextBackSensorDescription(SensorEntityDescription):
     """Describes a sensor of a business line."""
 
-    value_fn: Callable[[TextBackLine], int | datetime | None]
-    # Sensors that only some source kinds have say so here.
+    value_fn: Callable[[TextBackLine], float | int | datetime | None]
+    attributes_fn: Callable[[TextBackLine], dict[str, Any]] | None = None
+    # Sensors that only some lines have say so here.
     exists_fn: Callable[[TextBackLine], bool] = lambda _line: True
+
+
+# Attribute lists are capped so a backlog cannot bloat the state machine.
+MAX_LISTED_LEADS = 50
+
+
+def _lead_list(leads: list[Lead]) -> dict[str, Any]:
+    return {
+        "leads": [
+            {
+                "call_id": lead.call_id,
+                "number": lead.number,
+                "caller_name": lead.caller_name,
+                "missed_at": lead.missed_at.isoformat(),
+                "due_at": lead.due_at.isoformat(),
+                "variant": lead.variant,
+                "replies": [reply["text"] for reply in lead.replies],
+            }
+            for lead in leads[:MAX_LISTED_LEADS]
+        ]
+    }
+
+
+def _variants_on(line: TextBackLine) -> bool:
+    return len(line.variants) > 1
 
 
 SENSORS: tuple[TextBackSensorDescription, ...] = (
@@ -51,7 +80,123 @@ SENSORS: tuple[TextBackSensorDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda line: line.ledger.last_missed_at,
     ),
+    TextBackSensorDescription(
+        key="awaiting_follow_up",
+        translation_key="awaiting_follow_up",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda line: len(line.ledger.leads.open),
+        attributes_fn=lambda line: _lead_list(line.ledger.leads.sorted_open()),
+    ),
+    TextBackSensorDescription(
+        key="overdue_follow_ups",
+        translation_key="overdue_follow_ups",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda line: len(line.ledger.leads.overdue(dt_util.utcnow())),
+        attributes_fn=lambda line: _lead_list(
+            line.ledger.leads.overdue(dt_util.utcnow())
+        ),
+    ),
+    TextBackSensorDescription(
+        key="missed_calls",
+        translation_key="missed_calls",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda line: line.ledger.missed_total,
+    ),
+    TextBackSensorDescription(
+        key="texts_sent",
+        translation_key="texts_sent",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda line: line.ledger.leads.total.texts,
+    ),
+    TextBackSensorDescription(
+        key="replies",
+        translation_key="replies",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda line: line.ledger.leads.replies,
+    ),
+    TextBackSensorDescription(
+        key="reply_rate",
+        translation_key="reply_rate",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda line: line.ledger.leads.total.reply_rate,
+    ),
+    TextBackSensorDescription(
+        key="followed_up_in_time",
+        translation_key="followed_up_in_time",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda line: line.ledger.leads.total.resolved_in_time,
+    ),
+    TextBackSensorDescription(
+        key="median_time_to_text",
+        translation_key="median_time_to_text",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda line: line.ledger.leads.median_to_text,
+    ),
+    TextBackSensorDescription(
+        key="median_time_to_follow_up",
+        translation_key="median_time_to_follow_up",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda line: line.ledger.leads.median_to_follow_up,
+    ),
 )
+
+
+def _tally(line: TextBackLine, variant: str) -> Tally:
+    return line.ledger.leads.variants.get(variant) or Tally()
+
+
+def variant_sensors(variant: str) -> tuple[TextBackSensorDescription, ...]:
+    """Return the sensors comparing one message variant with the others."""
+    placeholders = {"variant": variant.upper()}
+    common: dict[str, Any] = {
+        "entity_category": EntityCategory.DIAGNOSTIC,
+        "translation_placeholders": placeholders,
+        "exists_fn": _variants_on,
+    }
+    return (
+        TextBackSensorDescription(
+            key=f"variant_{variant}_texts",
+            translation_key="variant_texts",
+            state_class=SensorStateClass.TOTAL_INCREASING,
+            value_fn=lambda line: _tally(line, variant).texts,
+            **common,
+        ),
+        TextBackSensorDescription(
+            key=f"variant_{variant}_replies",
+            translation_key="variant_replies",
+            state_class=SensorStateClass.TOTAL_INCREASING,
+            value_fn=lambda line: _tally(line, variant).replied,
+            **common,
+        ),
+        TextBackSensorDescription(
+            key=f"variant_{variant}_reply_rate",
+            translation_key="variant_reply_rate",
+            native_unit_of_measurement=PERCENTAGE,
+            state_class=SensorStateClass.MEASUREMENT,
+            value_fn=lambda line: _tally(line, variant).reply_rate,
+            **common,
+        ),
+        TextBackSensorDescription(
+            key=f"variant_{variant}_in_time_rate",
+            translation_key="variant_in_time_rate",
+            native_unit_of_measurement=PERCENTAGE,
+            state_class=SensorStateClass.MEASUREMENT,
+            value_fn=lambda line: _tally(line, variant).in_time_rate,
+            **common,
+        ),
+    )
 
 
 async def async_setup_entry(
@@ -61,9 +206,17 @@ async def async_setup_entry(
 ) -> None:
     """Set up the sensors of a line."""
     line = entry.runtime_data
+    descriptions = [
+        *SENSORS,
+        *(
+            description
+            for variant in line.variants
+            for description in variant_sensors(variant.variant_id)
+        ),
+    ]
     async_add_entities(
         TextBackSensor(line, description)
-        for description in SENSORS
+        for description in descriptions
         if description.exists_fn(line)
     )
 
@@ -72,8 +225,17 @@ class TextBackSensor(TextBackEntity, SensorEntity):
     """A sensor of a business line."""
 
     entity_description: TextBackSensorDescription
+    # Lead lists change often and hold personal data: keep them out of history.
+    _unrecorded_attributes = frozenset({"leads"})
 
     @property
-    def native_value(self) -> int | datetime | None:
+    def native_value(self) -> float | int | datetime | None:
         """Return the value."""
         return self.entity_description.value_fn(self.line)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the attributes, if the sensor has any."""
+        if (attributes_fn := self.entity_description.attributes_fn) is None:
+            return None
+        return attributes_fn(self.line)

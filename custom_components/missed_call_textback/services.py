@@ -21,6 +21,7 @@ from homeassistant.util.ulid import ulid_now
 
 from .compat import vol
 from .const import (
+    ATTR_CALL_ID,
     ATTR_CALLER_NAME,
     ATTR_CONFIG_ENTRY_ID,
     ATTR_NUMBER,
@@ -30,6 +31,7 @@ from .const import (
     SERVICE_OPT_IN,
     SERVICE_OPT_OUT,
     SERVICE_REPORT_MISSED_CALL,
+    SERVICE_RESOLVE_LEAD,
 )
 from .phone import PhoneNumber, normalize_number
 
@@ -71,6 +73,17 @@ HANDLE_REPLY_SCHEMA = _LINE_SCHEMA.extend(
     }
 )
 OPT_SCHEMA = _LINE_SCHEMA.extend({vol.Required(ATTR_NUMBER): _number})
+RESOLVE_LEAD_SCHEMA = vol.All(
+    _LINE_SCHEMA.extend(
+        {
+            vol.Exclusive(ATTR_NUMBER, "lead"): _number,
+            vol.Exclusive(ATTR_CALL_ID, "lead"): vol.All(
+                cv.string, vol.Length(min=1, max=64)
+            ),
+        }
+    ),
+    cv.has_at_least_one_key(ATTR_NUMBER, ATTR_CALL_ID),
+)
 
 
 @callback
@@ -106,19 +119,35 @@ def async_setup_services(hass: HomeAssistant) -> None:
         changed: list[JsonValueType] = []
         for entry in entries:
             line = entry.runtime_data
-            number = normalize_number(call.data[ATTR_NUMBER], line.region)
-            if not isinstance(number, PhoneNumber):
-                raise ServiceValidationError(
-                    translation_domain=DOMAIN,
-                    translation_key="invalid_number",
-                    translation_placeholders={"reason": number.value},
-                )
             if line.async_set_opt_out(
-                number.e164, opted_out=call.service == SERVICE_OPT_OUT
+                _e164(call.data[ATTR_NUMBER], line.region),
+                opted_out=call.service == SERVICE_OPT_OUT,
             ):
                 changed.append(entry.entry_id)
         return {"changed": changed}
 
+    async def _async_resolve_lead(call: ServiceCall) -> ServiceResponse:
+        _, entries = _resolve_entries(hass, call)
+        resolved: list[JsonValueType] = []
+        for entry in entries:
+            line = entry.runtime_data
+            number = call.data.get(ATTR_NUMBER)
+            resolved.extend(
+                line.async_resolve_leads(
+                    number=_e164(number, line.region) if number else None,
+                    call_id=call.data.get(ATTR_CALL_ID),
+                    context=call.context,
+                )
+            )
+        return {"resolved": resolved}
+
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_RESOLVE_LEAD,
+        _async_resolve_lead,
+        schema=RESOLVE_LEAD_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
     hass.services.async_register(
         DOMAIN,
         SERVICE_HANDLE_REPLY,
@@ -141,6 +170,18 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=REPORT_MISSED_CALL_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
+
+
+def _e164(value: str, region: str | None) -> str:
+    """Return a number in E.164, or refuse it with the reason."""
+    number = normalize_number(value, region)
+    if not isinstance(number, PhoneNumber):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_number",
+            translation_placeholders={"reason": number.value},
+        )
+    return number.e164
 
 
 def _resolve_entries(

@@ -1,0 +1,243 @@
+"""Leads: every texted caller is owed a follow-up by the promised time.
+
+Pure bookkeeping over plain data (time is passed in): open leads with their
+deadlines, how they were resolved, and the statistics the analytics sensors
+show. The line persists it through its ledger and sets the timers.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from statistics import median
+from typing import Any
+
+# Open leads kept at most; beyond it the oldest is dropped (never resolved).
+MAX_OPEN_LEADS = 500
+# Medians are taken over the newest this many measurements.
+DURATION_WINDOW = 200
+
+
+class Resolution(StrEnum):
+    """How a lead was followed up."""
+
+    CALLED_BACK = "called_back"
+    ANSWERED = "answered"
+    MANUAL = "manual"
+
+
+@dataclass(slots=True, kw_only=True)
+class Lead:
+    """A texted caller waiting for the owner's follow-up."""
+
+    call_id: str
+    number: str
+    caller_name: str | None
+    variant: str
+    missed_at: datetime
+    texted_at: datetime
+    due_at: datetime
+    reminded: bool = False
+    replies: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the lead as stored (ISO times)."""
+        data = asdict(self)
+        for key in ("missed_at", "texted_at", "due_at"):
+            data[key] = data[key].isoformat()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Lead:
+        """Read a stored lead."""
+        return cls(
+            call_id=data["call_id"],
+            number=data["number"],
+            caller_name=data.get("caller_name"),
+            variant=data.get("variant", "a"),
+            missed_at=datetime.fromisoformat(data["missed_at"]),
+            texted_at=datetime.fromisoformat(data["texted_at"]),
+            due_at=datetime.fromisoformat(data["due_at"]),
+            reminded=bool(data.get("reminded", False)),
+            replies=list(data.get("replies", [])),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resolved:
+    """A lead that was followed up."""
+
+    lead: Lead
+    resolved_at: datetime
+    resolution: Resolution
+
+    @property
+    def within_promise(self) -> bool:
+        """Return whether the follow-up came by the promised time."""
+        return self.resolved_at <= self.lead.due_at
+
+    @property
+    def took(self) -> timedelta:
+        """Return the time from the text to the follow-up."""
+        return self.resolved_at - self.lead.texted_at
+
+
+@dataclass(slots=True)
+class Tally:
+    """Counts of one variant (or of the whole line)."""
+
+    texts: int = 0
+    replied: int = 0
+    resolved: int = 0
+    resolved_in_time: int = 0
+
+    @property
+    def reply_rate(self) -> float | None:
+        """Return the share of texted callers who replied, in percent."""
+        return round(100 * self.replied / self.texts, 1) if self.texts else None
+
+    @property
+    def in_time_rate(self) -> float | None:
+        """Return the share of texted callers followed up in time, in percent."""
+        return (
+            round(100 * self.resolved_in_time / self.texts, 1) if self.texts else None
+        )
+
+
+class LeadBook:
+    """Open leads and the line's conversion statistics."""
+
+    def __init__(self) -> None:
+        """Start empty; load() restores a stored book."""
+        self.open: dict[str, Lead] = {}
+        self.total = Tally()
+        self.variants: dict[str, Tally] = {}
+        self.replies = 0
+        self._to_text: deque[float] = deque(maxlen=DURATION_WINDOW)
+        self._to_follow_up: deque[float] = deque(maxlen=DURATION_WINDOW)
+
+    # --- queries -----------------------------------------------------------
+
+    def sorted_open(self) -> list[Lead]:
+        """Return the open leads, the most urgent first."""
+        return sorted(self.open.values(), key=lambda lead: lead.due_at)
+
+    def overdue(self, now: datetime) -> list[Lead]:
+        """Return the open leads past their deadline."""
+        return [lead for lead in self.sorted_open() if lead.due_at < now]
+
+    def next_moment(self, now: datetime, remind_before: timedelta) -> datetime | None:
+        """Return the next reminder or deadline of an open lead after now."""
+        moments = [lead.due_at for lead in self.open.values()]
+        moments += [
+            lead.due_at - remind_before
+            for lead in self.open.values()
+            if not lead.reminded
+        ]
+        return min((moment for moment in moments if moment > now), default=None)
+
+    def due_reminders(self, now: datetime, remind_before: timedelta) -> list[Lead]:
+        """Return the leads whose reminder is due now (by their deadline)."""
+        return [
+            lead
+            for lead in self.sorted_open()
+            if not lead.reminded and lead.due_at - remind_before <= now <= lead.due_at
+        ]
+
+    @property
+    def median_to_text(self) -> float | None:
+        """Return the median seconds from a missed call to its text."""
+        return round(median(self._to_text), 1) if self._to_text else None
+
+    @property
+    def median_to_follow_up(self) -> float | None:
+        """Return the median minutes from a text to its follow-up."""
+        if not self._to_follow_up:
+            return None
+        return round(median(self._to_follow_up) / 60, 1)
+
+    # --- changes -----------------------------------------------------------
+
+    def add(self, lead: Lead) -> None:
+        """Open a lead for a text that went out."""
+        self.open[lead.call_id] = lead
+        while len(self.open) > MAX_OPEN_LEADS:
+            del self.open[min(self.open.values(), key=lambda x: x.due_at).call_id]
+        self.total.texts += 1
+        self.variants.setdefault(lead.variant, Tally()).texts += 1
+        self._to_text.append((lead.texted_at - lead.missed_at).total_seconds())
+
+    def reply(self, number: str, text: str, at: datetime) -> Lead | None:
+        """Attach a reply to the newest open lead of the number."""
+        self.replies += 1
+        leads = [lead for lead in self.open.values() if lead.number == number]
+        if not leads:
+            return None
+        lead = max(leads, key=lambda candidate: candidate.texted_at)
+        if not lead.replies:
+            self.total.replied += 1
+            self.variants.setdefault(lead.variant, Tally()).replied += 1
+        lead.replies.append({"at": at.isoformat(), "text": text})
+        return lead
+
+    def resolve_number(
+        self, number: str, at: datetime, resolution: Resolution
+    ) -> list[Resolved]:
+        """Resolve every open lead of a number."""
+        return self._resolve(
+            [lead for lead in self.open.values() if lead.number == number],
+            at,
+            resolution,
+        )
+
+    def resolve_call(
+        self, call_id: str, at: datetime, resolution: Resolution
+    ) -> list[Resolved]:
+        """Resolve the lead of one call."""
+        lead = self.open.get(call_id)
+        return self._resolve([lead] if lead else [], at, resolution)
+
+    def _resolve(
+        self, leads: Iterable[Lead], at: datetime, resolution: Resolution
+    ) -> list[Resolved]:
+        resolved: list[Resolved] = []
+        for lead in list(leads):
+            del self.open[lead.call_id]
+            done = Resolved(lead=lead, resolved_at=at, resolution=resolution)
+            for tally in (self.total, self.variants.setdefault(lead.variant, Tally())):
+                tally.resolved += 1
+                tally.resolved_in_time += done.within_promise
+            self._to_follow_up.append(max(done.took.total_seconds(), 0.0))
+            resolved.append(done)
+        return resolved
+
+    # --- storage -----------------------------------------------------------
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the book as stored."""
+        return {
+            "open": [lead.as_dict() for lead in self.open.values()],
+            "total": asdict(self.total),
+            "variants": {key: asdict(tally) for key, tally in self.variants.items()},
+            "replies": self.replies,
+            "to_text": list(self._to_text),
+            "to_follow_up": list(self._to_follow_up),
+        }
+
+    def load(self, data: dict[str, Any]) -> None:
+        """Restore a stored book (missing keys keep their defaults)."""
+        for stored in data.get("open", []):
+            lead = Lead.from_dict(stored)
+            self.open[lead.call_id] = lead
+        self.total = Tally(**data.get("total", {}))
+        self.variants = {
+            key: Tally(**tally) for key, tally in data.get("variants", {}).items()
+        }
+        self.replies = int(data.get("replies", 0))
+        self._to_text.extend(float(value) for value in data.get("to_text", []))
+        self._to_follow_up.extend(
+            float(value) for value in data.get("to_follow_up", [])
+        )
