@@ -11,6 +11,8 @@ from homeassistant.util import dt as dt_util
 
 from .data import TextBackConfigEntry
 from .phone import mask_number, scrub_numbers
+from .sources.webhook import rejected_requests
+from .sources.webhook_config import SECRET_KEYS
 
 # Caller names are personal data too; numbers are masked, not dropped, so an
 # owner can still recognise a call in a bug report.
@@ -41,12 +43,14 @@ async def async_get_config_entry_diagnostics(
     return {
         "entry": {
             "title": entry.title,
-            "data": dict(entry.data),
+            # Provider secrets and the webhook id (the URL's secret part).
+            "data": async_redact_data(dict(entry.data), SECRET_KEYS),
             "options": dict(entry.options),
         },
         "enabled": line.enabled,
         "region": line.region,
         "calls_in_progress": line.tracker.in_progress,
+        "rejected_webhook_requests": rejected_requests(line.source),
         "missed_today": ledger.missed_today(now),
         "sent_today": ledger.sent_today(now),
         "numbers_in_cooldown": ledger.cooldown_count,

@@ -12,6 +12,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.util import dt as dt_util
@@ -19,6 +20,7 @@ from homeassistant.util import dt as dt_util
 from .data import TextBackConfigEntry
 from .entity import TextBackEntity
 from .line import TextBackLine
+from .sources.webhook import WebhookSource, rejected_requests
 
 PARALLEL_UPDATES = 0
 
@@ -50,6 +52,14 @@ SENSORS: tuple[TextBackSensorDescription, ...] = (
         translation_key="last_missed_call",
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda line: line.ledger.last_missed_at,
+    ),
+    TextBackSensorDescription(
+        key="rejected_webhook_requests",
+        translation_key="rejected_webhook_requests",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda line: rejected_requests(line.source),
+        exists_fn=lambda line: isinstance(line.source, WebhookSource),
     ),
 )
 
