@@ -40,6 +40,7 @@ from custom_components.missed_call_textback.const import (
 )
 
 from .conftest import FRITZ_ENTITY, SMS_SERVICE
+from .webhook_helpers import WEBHOOK_FORMS, WEBHOOK_SELECTORS, collect_webhook_forms
 
 TRANSLATIONS = json.loads(
     (
@@ -1292,6 +1293,7 @@ async def _collect_forms(hass: HomeAssistant) -> list[tuple[str, FlowResult]]:
         )
         forms.append(("options", result))
         hass.config_entries.options.async_abort(result["flow_id"])
+    forms.extend(await collect_webhook_forms(hass))
     return forms
 
 
@@ -1311,6 +1313,7 @@ async def test_every_form_field_has_a_label_and_a_description(
         ("options", "action"),
         ("options", "rules"),
         ("options", "replies"),
+        *WEBHOOK_FORMS,
     }
     for kind, form in forms:
         assert form["type"] is FlowResultType.FORM
@@ -1321,8 +1324,8 @@ async def test_every_form_field_has_a_label_and_a_description(
             assert step["data"].get(field), (kind, form["step_id"], field)
             assert step["data_description"].get(field), (kind, form["step_id"], field)
         # No label is left over from a field the form no longer has.
-        assert set(step["data"]) == set(_keys(form)), (kind, form["step_id"])
-        assert set(step["data_description"]) == set(_keys(form))
+        assert set(step.get("data", {})) == set(_keys(form)), (kind, form["step_id"])
+        assert set(step.get("data_description", {})) == set(_keys(form))
 
 
 async def test_every_source_kind_in_the_menu_is_translated(
@@ -1350,7 +1353,7 @@ async def test_every_translated_select_option_exists(hass: HomeAssistant) -> Non
             assert set(labels) == set(config["options"]), key
             assert all(labels.values())
             checked.add(key)
-    assert checked == {"preset", "sender", "reply_source"}
+    assert checked == {"preset", "sender", "reply_source", *WEBHOOK_SELECTORS}
 
 
 def test_config_and_options_errors_are_translated_alike() -> None:

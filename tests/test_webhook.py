@@ -21,7 +21,9 @@ from urllib.parse import urlencode
 from aiohttp.test_utils import TestClient
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from homeassistant.components import webhook
 from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.util.aiohttp import MockRequest
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from twilio.request_validator import RequestValidator
@@ -61,9 +63,9 @@ type ClientFactory = Callable[[], Awaitable[TestClient]]
 
 WEBHOOK_ID = "test-webhook-0123456789abcdef"
 PATH = f"/api/webhook/{WEBHOOK_ID}"
-TWILIO_TOKEN = "12345678901234567890123456789012"
+TWILIO_TOKEN = "12345678901234567890123456789012"  # noqa: S105
 QUO_KEY = base64.b64encode(b"quo signing key of the test line").decode()
-GENERIC_SECRET = "s3cret-of-the-line"
+GENERIC_SECRET = "s3cret-of-the-line"  # noqa: S105
 CALLER = "+16502530000"
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -368,6 +370,42 @@ async def test_line_without_secret_and_without_the_unsigned_choice_accepts_nothi
     assert sms_calls == []
 
 
+async def test_twilio_through_home_assistant_cloud_is_verified_on_the_cloud_url(
+    hass: HomeAssistant,
+    entry_options: dict[str, Any],
+    sms_calls: list[ServiceCall],
+) -> None:
+    # Home Assistant Cloud hands webhooks over as a MockRequest; Twilio signed
+    # the cloudhook URL, which the owner entered as the public URL.
+    cloud_url = "https://hooks.nabu.casa/abcdef"
+    await _setup_line(
+        hass,
+        entry_options,
+        {
+            CONF_PROVIDER: "twilio",
+            CONF_AUTH_TOKEN: TWILIO_TOKEN,
+            CONF_PUBLIC_URL: cloud_url,
+        },
+    )
+    fields = _dial_action("no-answer")
+    response = await webhook.async_handle_webhook(
+        hass,
+        WEBHOOK_ID,
+        MockRequest(
+            content=urlencode(fields).encode(),
+            mock_source="cloud",
+            method="POST",
+            headers={
+                "Content-Type": FORM,
+                "X-Twilio-Signature": _twilio_signature(cloud_url, fields),
+            },
+        ),
+    )
+    await hass.async_block_till_done()
+    assert response.status == 200
+    assert _targets(sms_calls) == [CALLER]
+
+
 # --- HTTP edge cases (shared by every provider) ------------------------------
 
 
@@ -529,14 +567,17 @@ def _quo_event(kind: str, **obj: Any) -> bytes:
     return json.dumps(event, separators=(",", ":")).encode()
 
 
-def _quo_headers(body: bytes, *, at_ms: int | None = None, key: str = QUO_KEY) -> dict[str, str]:
+def _quo_headers(
+    body: bytes, *, at_ms: int | None = None, key: str = QUO_KEY
+) -> dict[str, str]:
     timestamp = str(at_ms if at_ms is not None else int(time.time() * 1000))
     digest = hmac.new(
         base64.b64decode(key), timestamp.encode() + b"." + body, hashlib.sha256
     ).digest()
+    signature = base64.b64encode(digest).decode()
     return {
         "Content-Type": JSON,
-        "openphone-signature": f"hmac;1;{timestamp};{base64.b64encode(digest).decode()}",
+        "openphone-signature": f"hmac;1;{timestamp};{signature}",
     }
 
 
@@ -606,8 +647,14 @@ async def test_quo_stop_reply_opts_out(
 @pytest.mark.parametrize(
     ("headers_for", "why"),
     [
-        (lambda body: _quo_headers(body, at_ms=int(time.time() * 1000) - 301_000), "stale"),
-        (lambda body: _quo_headers(body, at_ms=int(time.time() * 1000) + 301_000), "future"),
+        (
+            lambda body: _quo_headers(body, at_ms=int(time.time() * 1000) - 301_000),
+            "stale",
+        ),
+        (
+            lambda body: _quo_headers(body, at_ms=int(time.time() * 1000) + 301_000),
+            "future",
+        ),
         (
             lambda body: _quo_headers(
                 body, key=base64.b64encode(b"another key").decode()
@@ -671,7 +718,12 @@ async def test_quo_standard_webhooks_signature_is_accepted(
 @pytest.mark.usefixtures("quo_line")
 @pytest.mark.parametrize(
     "body",
-    [b"not json", b"[1, 2]", b'{"type": "call.completed"}', b'{"type": "call.completed", "data": {"object": {"direction": "incoming"}}}'],
+    [
+        b"not json",
+        b"[1, 2]",
+        b'{"type": "call.completed"}',
+        b'{"type": "call.completed", "data": {"object": {"direction": "incoming"}}}',
+    ],
 )
 async def test_quo_signed_but_malformed_body_gets_400(
     hass: HomeAssistant,
@@ -943,7 +995,9 @@ async def test_generic_header_secret(
     bad = {"Content-Type": JSON, "X-Line-Secret": GENERIC_SECRET + "x"}
     statuses = [
         (await client.post(PATH, data=_generic_call("missed"), headers=bad)).status,
-        (await client.post(PATH, data=_generic_call("answered", "c0"), headers=good)).status,
+        (
+            await client.post(PATH, data=_generic_call("answered", "c0"), headers=good)
+        ).status,
         (await client.post(PATH, data=_generic_call("MISSED"), headers=good)).status,
         (await client.post(PATH, data=_generic_call("missed"), headers=good)).status,
     ]

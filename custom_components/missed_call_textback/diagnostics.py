@@ -40,7 +40,7 @@ async def async_get_config_entry_diagnostics(
     outbox = [
         {**asdict(item), "number": mask_number(item.number)} for item in ledger.outbox
     ]
-    return {
+    diagnostics: dict[str, Any] = {
         "entry": {
             "title": entry.title,
             # Provider secrets and the webhook id (the URL's secret part).
@@ -50,7 +50,6 @@ async def async_get_config_entry_diagnostics(
         "enabled": line.enabled,
         "region": line.region,
         "calls_in_progress": line.tracker.in_progress,
-        "rejected_webhook_requests": rejected_requests(line.source),
         "missed_today": ledger.missed_today(now),
         "sent_today": ledger.sent_today(now),
         "numbers_in_cooldown": ledger.cooldown_count,
@@ -58,3 +57,6 @@ async def async_get_config_entry_diagnostics(
         "outbox": async_redact_data(outbox, TO_REDACT),
         "history": async_redact_data(history, TO_REDACT),
     }
+    if (rejected := rejected_requests(line.source)) is not None:
+        diagnostics["rejected_webhook_requests"] = rejected
+    return diagnostics

@@ -137,7 +137,7 @@ class WebhookSource:
         local_only: bool = False,
         twilio: bool = False,
         public_url: str | None = None,
-        on_rejected: Callable[[], None] | None = None,
+        on_rejected: Callable[[], None],
     ) -> None:
         """Initialize the source."""
         self._hass = hass
@@ -218,9 +218,12 @@ class WebhookSource:
     @staticmethod
     async def _async_read(request: Request) -> bytes | None:
         """Read the body, or None when it is larger than the cap."""
+        # Once: Home Assistant Cloud's stand-in request makes a new reader
+        # each time its content is asked for.
+        content = request.content
         body = b""
         while len(body) <= MAX_BODY_BYTES:
-            chunk = await request.content.read(MAX_BODY_BYTES + 1 - len(body))
+            chunk = await content.read(MAX_BODY_BYTES + 1 - len(body))
             if not chunk:
                 return body
             body += chunk
@@ -259,8 +262,7 @@ class WebhookSource:
     def _reject(self, status: HTTPStatus, why: str) -> Response:
         LOGGER.debug("%s: webhook request rejected (%s): %s", self._name, status, why)
         self.rejected += 1
-        if self._on_rejected is not None:
-            self._on_rejected()
+        self._on_rejected()
         return Response(status=status)
 
 
