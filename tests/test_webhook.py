@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 import hashlib
 import hmac
 import json
+import logging
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -1069,3 +1070,25 @@ async def test_twilio_integration_event_texts_missed_calls_and_takes_replies(
     # Heard once, whether the line's replies option also listens to Twilio.
     assert len(events) == 1
     assert hass.states.get("sensor.main_line_rejected_webhook_requests") is None
+
+
+async def test_no_number_reaches_the_log_at_info_or_above(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientFactory,
+    twilio_line: MockConfigEntry,
+    sms_calls: list[ServiceCall],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("DEBUG")
+    client = await hass_client_no_auth()
+    await _post_twilio(client, _dial_action("no-answer"))
+    await _post_twilio(client, _dial_action("busy", sid="CA7"), signature="forged")
+    await _post_twilio(client, {"MessageSid": "SM1", "From": CALLER, "Body": "HELP"})
+    await hass.async_block_till_done()
+    # The missed call's text, then the answer to HELP.
+    assert _targets(sms_calls) == [CALLER, CALLER]
+    assert "STOP" in sms_calls[1].data["message"]
+    loud = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert any("no valid signature" in message for message in loud)
+    assert not [m for m in loud if "6502530000" in m or "2530000" in m]
+    assert twilio_line.runtime_data.ledger.has_texted(CALLER)
