@@ -15,6 +15,7 @@ from hypothesis import given, settings, strategies as st
 import pytest
 from twilio.request_validator import RequestValidator
 
+from custom_components.missed_call_textback.calls import CallTracker, EndedCall
 from custom_components.missed_call_textback.sources.providers import (
     CallEnded,
     CallPlaced,
@@ -50,6 +51,10 @@ from custom_components.missed_call_textback.sources.providers.twilio import (
     parse_fields,
     signature_algorithm,
     url_variants,
+)
+from custom_components.missed_call_textback.sources.webhook import (
+    _SEEN_CALLS,
+    SignalDispatcher,
 )
 from custom_components.missed_call_textback.sources.webhook_config import (
     build_provider,
@@ -670,3 +675,37 @@ def test_fuzzed_json_parses_to_signals_or_malformed(value: object) -> None:
             isinstance(s, (CallEnded, CallPlaced, ReplyReceived, CallProgress))
             for s in signals
         )
+
+
+# --- the dispatcher's memory of reported calls ----------------------------------------
+
+
+class _Sink:
+    """Records what the dispatcher hands a line (tested over HTTP elsewhere)."""
+
+    def __init__(self) -> None:
+        self.tracker = CallTracker(lambda: "id")
+        self.ended: list[str] = []
+
+    def calls_ended(self, ended: list[EndedCall]) -> None:
+        self.ended.extend(call.call_id for call in ended)
+
+    def call_placed(self, number: object, at: datetime) -> None:
+        """Not used here."""
+
+    def reply_received(self, number: object, text: str) -> None:
+        """Not used here."""
+
+
+def test_dispatcher_remembers_the_latest_calls_only() -> None:
+    sink = _Sink()
+    dispatcher = SignalDispatcher(sink)
+    calls = [
+        CallEnded(f"c{i}", CALLER, None, missed=True) for i in range(_SEEN_CALLS + 1)
+    ]
+    dispatcher.dispatch([*calls, calls[-1]], NOW)
+    assert len(sink.ended) == _SEEN_CALLS + 1
+    # The oldest was forgotten to bound memory; the ledger still knows it.
+    dispatcher.dispatch([calls[0], calls[-1]], NOW)
+    assert sink.ended[-1] == "c0"
+    assert len(sink.ended) == _SEEN_CALLS + 2
