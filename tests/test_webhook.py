@@ -31,6 +31,7 @@ from twilio.request_validator import RequestValidator
 
 from custom_components.missed_call_textback.const import (
     CONF_LINE_NAME,
+    CONF_MIN_RING_SECONDS,
     CONF_REPLY_SOURCE,
     CONF_SOURCE,
     DOMAIN,
@@ -763,6 +764,8 @@ def _telnyx_hangup(cause: str, session: str = "428c31b6") -> bytes:
         direction="incoming",
         hangup_cause=cause,
         hangup_source="caller",
+        start_time="2026-11-26T10:00:00.000000Z",
+        end_time="2026-11-26T10:00:25.000000Z",
         to="+15005550006",
         state="hangup",
         **{"from": CALLER},
@@ -1092,3 +1095,40 @@ async def test_no_number_reaches_the_log_at_info_or_above(
     assert any("no valid signature" in message for message in loud)
     assert not [m for m in loud if "6502530000" in m or "2530000" in m]
     assert twilio_line.runtime_data.ledger.has_texted(CALLER)
+
+
+async def test_minimum_ring_time_applies_where_the_provider_tells_the_ring(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientFactory,
+    entry_options: dict[str, Any],
+    sms_calls: list[ServiceCall],
+    events: list[tuple[str, dict[str, Any]]],
+) -> None:
+    await _setup_line(
+        hass,
+        {**entry_options, CONF_MIN_RING_SECONDS: 10},
+        {CONF_PROVIDER: "quo", CONF_SIGNING_KEY: QUO_KEY},
+    )
+    client = await hass_client_no_auth()
+    # Quo: created 3 s before it completed, a one-ring call.
+    body = _quo_event(
+        "call.completed",
+        id="AC9",
+        direction="incoming",
+        answeredAt=None,
+        createdAt="2026-11-26T10:00:27.000Z",
+        completedAt="2026-11-26T10:00:30.000Z",
+        participants=[CALLER],
+    )
+    response = await client.post(PATH, data=body, headers=_quo_headers(body))
+    await hass.async_block_till_done()
+    assert response.status == 200
+    assert sms_calls == []
+    assert [data.get("reason") for kind, data in events if kind == "text_skipped"] == [
+        "short_ring"
+    ]
+    # Without the times the call counts as long enough.
+    body = _quo_call(None, call_id="AC10")
+    await client.post(PATH, data=body, headers=_quo_headers(body))
+    await hass.async_block_till_done()
+    assert _targets(sms_calls) == [CALLER]

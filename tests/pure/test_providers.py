@@ -25,6 +25,7 @@ from custom_components.missed_call_textback.sources.providers import (
     Provider,
     ReplyReceived,
     fresh,
+    seconds_between,
     text_or_none,
 )
 from custom_components.missed_call_textback.sources.providers.generic import (
@@ -100,6 +101,22 @@ def test_fresh_allows_five_minutes_either_way(
     timestamp: str, milliseconds: bool, expected: bool
 ) -> None:
     assert fresh(timestamp, NOW, milliseconds=milliseconds) is expected
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        ("2026-11-26T10:00:00.000Z", "2026-11-26T10:00:04.500Z", 4.5),
+        ("2026-11-26T10:00:00+00:00", "2026-11-26T10:00:00+00:00", 0.0),
+        ("2026-11-26T10:00:05Z", "2026-11-26T10:00:00Z", None),
+        ("0001-01-01T00:00:00Z", "9999-01-01T00:00:00Z", None),
+        ("2026-11-26T10:00:00", "2026-11-26T10:00:00Z", None),
+        ("yesterday", "2026-11-26T10:00:00Z", None),
+        (None, "2026-11-26T10:00:00Z", None),
+    ],
+)
+def test_seconds_between(start: object, end: object, expected: float | None) -> None:
+    assert seconds_between(start, end) == expected
 
 
 @pytest.mark.parametrize(

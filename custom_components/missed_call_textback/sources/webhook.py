@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 import contextlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
@@ -57,8 +57,8 @@ MAX_BODY_BYTES = 64 * 1024
 # Call ids already taken, so a provider's retried callback is handled once
 # even while the first delivery is still being texted.
 _SEEN_CALLS = 512
-# Providers give no start for some calls; such a call counts as having rung
-# long enough, so the minimum-ring rule cannot drop it.
+# Twilio and generic webhooks give no start of a call; such a call counts as
+# having rung long enough, so the minimum-ring rule cannot drop it.
 UNKNOWN_START = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -98,7 +98,9 @@ class SignalDispatcher:
                     call_id=signal.call_id,
                     number=signal.number,
                     caller_name=signal.caller_name,
-                    started_at=UNKNOWN_START,
+                    started_at=UNKNOWN_START
+                    if signal.ring_seconds is None
+                    else now - timedelta(seconds=signal.ring_seconds),
                     ended_at=now,
                     outcome=Outcome.MISSED if signal.missed else Outcome.ANSWERED,
                 )

@@ -17,6 +17,7 @@ from typing import Any, Literal, Protocol
 # Providers retry deliveries for a while, but a signed request older than
 # this (or this far in the future) is a replay or a wrong clock.
 MAX_SKEW_SECONDS = 300
+MAX_RING_SECONDS = 86400
 
 
 class MalformedError(ValueError):
@@ -47,6 +48,8 @@ class CallEnded:
     number: str | None
     caller_name: str | None
     missed: bool
+    # How long it rang (or lasted), when the provider says.
+    ring_seconds: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +124,20 @@ def text_or_none(value: object) -> str | None:
         text = str(value).strip()
         return text or None
     return None
+
+
+def seconds_between(start: object, end: object) -> float | None:
+    """Return the seconds between two ISO 8601 times, or None if either is not one."""
+    if not isinstance(start, str) or not isinstance(end, str):
+        return None
+    try:
+        began = datetime.fromisoformat(start)
+        ended = datetime.fromisoformat(end)
+        seconds = (ended - began).total_seconds()
+    except (ValueError, TypeError):
+        return None
+    # Negative or day-long "rings" are bad data, not calls.
+    return seconds if 0 <= seconds <= MAX_RING_SECONDS else None
 
 
 def fresh(timestamp: str, now: datetime, *, milliseconds: bool = False) -> bool:

@@ -26,6 +26,7 @@ from . import (
     ReplyReceived,
     fresh,
     json_object,
+    seconds_between,
     text_or_none,
 )
 
@@ -133,6 +134,7 @@ def _call(obj: dict[str, Any]) -> list[ProviderSignal]:
             number=_participant(obj, "from"),
             caller_name=None,
             missed=obj.get("answeredAt") is None,
+            ring_seconds=seconds_between(obj.get("createdAt"), obj.get("completedAt")),
         )
     ]
 

@@ -23,6 +23,7 @@ from . import (
     ReplyReceived,
     fresh,
     json_object,
+    seconds_between,
     text_or_none,
 )
 
@@ -100,6 +101,9 @@ def _hangup(payload: dict[str, Any]) -> list[ProviderSignal]:
             number=text_or_none(payload.get("from")),
             caller_name=text_or_none(payload.get("caller_id_name")),
             missed=payload.get("hangup_cause") in MISSED_CAUSES,
+            ring_seconds=seconds_between(
+                payload.get("start_time"), payload.get("end_time")
+            ),
         )
     ]
 
