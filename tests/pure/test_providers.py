@@ -371,6 +371,10 @@ def _quo(kind: str, **obj: Any) -> bytes:
             [ReplyReceived(CALLER, "hi")],
         ),
         (_quo("call.ringing", id="C1"), []),
+        (
+            json.dumps({"type": "call.missed", "data": {"resource": {}}}).encode(),
+            [],
+        ),
     ],
 )
 def test_quo_events(body: bytes, expected: list[Any]) -> None:
