@@ -40,6 +40,7 @@ from custom_components.missed_call_textback.const import (
 )
 
 from .conftest import FRITZ_ENTITY, SMS_SERVICE
+from .webhook_helpers import WEBHOOK_FORMS, collect_webhook_forms
 
 TRANSLATIONS = json.loads(
     (
@@ -1300,6 +1301,7 @@ async def _collect_forms(hass: HomeAssistant) -> list[tuple[str, FlowResult]]:
         )
         forms.append(("options", result))
         hass.config_entries.options.async_abort(result["flow_id"])
+    forms.extend(await collect_webhook_forms(hass))
     return forms
 
 
@@ -1324,6 +1326,7 @@ async def test_every_form_field_has_a_label_and_a_description(
         ("options", "messages"),
         ("options", "variants"),
         ("options", "follow_up"),
+        *WEBHOOK_FORMS,
     }
     for kind, form in forms:
         assert form["type"] is FlowResultType.FORM
@@ -1334,8 +1337,8 @@ async def test_every_form_field_has_a_label_and_a_description(
             assert step["data"].get(field), (kind, form["step_id"], field)
             assert step["data_description"].get(field), (kind, form["step_id"], field)
         # No label is left over from a field the form no longer has.
-        assert set(step["data"]) == set(_keys(form)), (kind, form["step_id"])
-        assert set(step["data_description"]) == set(_keys(form))
+        assert set(step.get("data", {})) == set(_keys(form)), (kind, form["step_id"])
+        assert set(step.get("data_description", {})) == set(_keys(form))
 
 
 async def test_every_source_kind_in_the_menu_is_translated(

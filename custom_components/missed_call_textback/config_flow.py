@@ -79,6 +79,7 @@ from .const import (
     SourceKind,
 )
 from .flow_timing import TimingOptionsFlow
+from .flow_webhook import WebhookFlowMixin
 from .message import Details, async_check_message, missing_details
 from .phone import PhoneNumber, normalize_number
 from .sender import NOTIFY_DOMAIN
@@ -561,7 +562,7 @@ def _clean_replies(user_input: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-class TextBackConfigFlow(ConfigFlow, domain=DOMAIN):
+class TextBackConfigFlow(WebhookFlowMixin, ConfigFlow, domain=DOMAIN):
     """Set up a business line."""
 
     VERSION = 1
@@ -662,7 +663,7 @@ class TextBackConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=_texting_schema(
                 self.hass,
                 user_input or {},
-                fritzbox=self._data[CONF_PRESET] == Preset.FRITZBOX,
+                fritzbox=self._data.get(CONF_PRESET) == Preset.FRITZBOX,
             ),
             errors=errors,
             description_placeholders=placeholders,
@@ -687,6 +688,8 @@ class TextBackConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change how the line hears its calls."""
         entry = self._get_reconfigure_entry()
+        if entry.data.get(CONF_SOURCE) == SourceKind.WEBHOOK:
+            return await self.async_step_reconfigure_webhook()
         errors: dict[str, str] = {}
         if user_input is not None:
             entity_id = user_input[CONF_ENTITY_ID]

@@ -96,6 +96,7 @@ class SourceKind(StrEnum):
     """How a line hears calls."""
 
     ENTITY = "entity"
+    WEBHOOK = "webhook"
 
 
 class Preset(StrEnum):

@@ -11,6 +11,8 @@ from homeassistant.util import dt as dt_util
 
 from .data import TextBackConfigEntry
 from .phone import mask_number, scrub_numbers
+from .sources.webhook import rejected_requests
+from .sources.webhook_config import SECRET_KEYS
 
 # Caller names are personal data too; numbers are masked, not dropped, so an
 # owner can still recognise a call in a bug report.
@@ -39,10 +41,12 @@ async def async_get_config_entry_diagnostics(
         {**asdict(item), "number": mask_number(item.number)} for item in ledger.outbox
     ]
     hours = line.hours.state(now)
-    return {
+    leads = ledger.leads
+    diagnostics: dict[str, Any] = {
         "entry": {
             "title": entry.title,
-            "data": dict(entry.data),
+            # Provider secrets and the webhook id (the URL's secret part).
+            "data": async_redact_data(dict(entry.data), SECRET_KEYS),
             "options": dict(entry.options),
         },
         "enabled": line.enabled,
@@ -54,6 +58,12 @@ async def async_get_config_entry_diagnostics(
             "next_close": hours.next_close.isoformat() if hours.next_close else None,
         },
         "variants": [variant.variant_id for variant in line.variants],
+        "follow_ups": {
+            "open": len(leads.open),
+            "overdue": len(leads.overdue(now)),
+            "totals": asdict(leads.total),
+            "by_variant": {key: asdict(tally) for key, tally in leads.variants.items()},
+        },
         "region": line.region,
         "calls_in_progress": line.tracker.in_progress,
         "missed_today": ledger.missed_today(now),
@@ -63,3 +73,6 @@ async def async_get_config_entry_diagnostics(
         "outbox": async_redact_data(outbox, TO_REDACT),
         "history": async_redact_data(history, TO_REDACT),
     }
+    if (rejected := rejected_requests(line.source)) is not None:
+        diagnostics["rejected_webhook_requests"] = rejected
+    return diagnostics

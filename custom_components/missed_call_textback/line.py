@@ -77,6 +77,7 @@ from .const import (
     CONF_RETRY_MINUTES,
     CONF_SENDER,
     CONF_SERVICE_AREA,
+    CONF_SOURCE,
     CONF_STOP_CONFIRMATION,
     CONF_STOP_MESSAGE,
     CONF_TEXT_VOICEMAIL,
@@ -107,6 +108,7 @@ from .const import (
     ReplySource,
     SenderKind,
     SkipReason,
+    SourceKind,
     VariantMode,
     variant_key,
 )
@@ -128,6 +130,7 @@ from .replies import Keyword, classify
 from .sender import NOTIFY_DOMAIN, ActionSender, NotifySender, Sender, SendError
 from .sources import CallSource
 from .sources.entity import EntitySource, interpreter_for
+from .sources.webhook import build_webhook_source
 
 type CallEventListener = Callable[[CallEvent, dict[str, Any]], None]
 
@@ -308,6 +311,10 @@ class TextBackLine:
 
     def _build_source(self) -> CallSource:
         data = self.entry.data
+        if data.get(CONF_SOURCE) == SourceKind.WEBHOOK:
+            return build_webhook_source(
+                self.hass, self.entry, self, self._async_update_listeners
+            )
         return EntitySource(
             self.hass,
             data[CONF_ENTITY_ID],

@@ -22,6 +22,7 @@ from .data import TextBackConfigEntry
 from .entity import TextBackEntity
 from .leads import Lead, Tally
 from .line import TextBackLine
+from .sources.webhook import WebhookSource, rejected_requests
 
 PARALLEL_UPDATES = 0
 
@@ -149,6 +150,14 @@ SENSORS: tuple[TextBackSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda line: line.ledger.leads.median_to_follow_up,
+    ),
+    TextBackSensorDescription(
+        key="rejected_webhook_requests",
+        translation_key="rejected_webhook_requests",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda line: rejected_requests(line.source),
+        exists_fn=lambda line: isinstance(line.source, WebhookSource),
     ),
 )
 

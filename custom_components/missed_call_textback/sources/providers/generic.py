@@ -1,0 +1,109 @@
+"""Any JSON webhook: the owner names where the number and the status are.
+
+Authentication is a shared secret in a header, or an HMAC-SHA256 (hex, an
+optional ``sha256=`` prefix) of the raw body in a header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+import hashlib
+import hmac
+
+from . import (
+    CallEnded,
+    InboundRequest,
+    MalformedError,
+    ProviderSignal,
+    json_object,
+    text_or_none,
+)
+
+CONTENT_TYPE = "application/json"
+
+
+class AuthMode(StrEnum):
+    """How a generic webhook's requests prove where they come from."""
+
+    HEADER = "header"
+    HMAC = "hmac"
+    NONE = "none"
+
+
+def lookup(value: object, path: str) -> object:
+    """Follow a dotted path (list items by index) into decoded JSON."""
+    for part in path.split("."):
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
+
+
+class GenericProvider:
+    """Reads an owner-described JSON webhook for one line."""
+
+    content_type = CONTENT_TYPE
+
+    def __init__(
+        self,
+        *,
+        number_path: str,
+        status_path: str,
+        missed_values: Iterable[str],
+        name_path: str | None,
+        call_id_path: str | None,
+        auth_mode: AuthMode,
+        header: str,
+        secret: str,
+    ) -> None:
+        """Initialize with the owner's paths, missed statuses and secret."""
+        self._number_path = number_path
+        self._status_path = status_path
+        self._missed = frozenset(value.strip().lower() for value in missed_values)
+        self._name_path = name_path
+        self._call_id_path = call_id_path
+        self._auth_mode = auth_mode
+        self._header = header
+        self._secret = secret.encode()
+
+    def verify(self, request: InboundRequest) -> bool:
+        """Check the shared secret or the HMAC."""
+        if self._auth_mode is AuthMode.NONE:
+            return True
+        sent = request.header(self._header).strip()
+        if not sent or not self._secret:
+            return False
+        if self._auth_mode is AuthMode.HEADER:
+            return hmac.compare_digest(sent.encode(), self._secret)
+        expected = hmac.new(self._secret, request.body, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(
+            sent.removeprefix("sha256=").lower().encode(), expected.encode()
+        )
+
+    def parse(self, request: InboundRequest) -> list[ProviderSignal]:
+        """Read one call from the owner's paths."""
+        event = json_object(request.body)
+        status = text_or_none(lookup(event, self._status_path))
+        if status is None:
+            raise MalformedError("no status at the status path")
+        call_id = (
+            text_or_none(lookup(event, self._call_id_path))
+            if self._call_id_path
+            else None
+        )
+        if call_id is None:
+            # A retried delivery has the same body, so the same id.
+            call_id = hashlib.sha256(request.body).hexdigest()[:32]
+        name = lookup(event, self._name_path) if self._name_path else None
+        return [
+            CallEnded(
+                call_id=f"generic:{call_id}",
+                number=text_or_none(lookup(event, self._number_path)),
+                caller_name=text_or_none(name),
+                missed=status.lower() in self._missed,
+            )
+        ]

@@ -1,0 +1,119 @@
+"""Telnyx: call.hangup, call.initiated and message.received webhooks.
+
+Telnyx signs with ed25519: ``telnyx-signature-ed25519`` (base64) over
+``<telnyx-timestamp>|<raw body>``, checked with the account's public key as
+the Mission Control portal shows it (base64).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from . import (
+    CallEnded,
+    CallPlaced,
+    InboundRequest,
+    MalformedError,
+    ProviderSignal,
+    ReplyReceived,
+    fresh,
+    json_object,
+    seconds_between,
+    text_or_none,
+)
+
+CONTENT_TYPE = "application/json"
+SIGNATURE_HEADER = "telnyx-signature-ed25519"
+TIMESTAMP_HEADER = "telnyx-timestamp"
+# Hang-up causes of an incoming call nobody answered.
+MISSED_CAUSES = frozenset({"no_answer", "originator_cancel", "timeout", "user_busy"})
+
+
+def load_public_key(key: str) -> Ed25519PublicKey | None:
+    """Return the ed25519 public key from its base64 form, or None."""
+    try:
+        raw = base64.b64decode(key.strip(), validate=True)
+        return Ed25519PublicKey.from_public_bytes(raw)
+    except (binascii.Error, ValueError):
+        return None
+
+
+class TelnyxProvider:
+    """Reads Telnyx's webhooks for one line."""
+
+    content_type = CONTENT_TYPE
+
+    def __init__(self, public_key: str | None) -> None:
+        """Initialize with the account's public key (None: unsigned accepted)."""
+        self._accept_unsigned = public_key is None
+        self._key = load_public_key(public_key) if public_key is not None else None
+
+    def verify(self, request: InboundRequest) -> bool:
+        """Check the ed25519 signature and reject stale timestamps."""
+        if self._accept_unsigned:
+            return True
+        timestamp = request.header(TIMESTAMP_HEADER)
+        if self._key is None or not fresh(timestamp, request.now):
+            return False
+        try:
+            signature = base64.b64decode(
+                request.header(SIGNATURE_HEADER), validate=True
+            )
+            self._key.verify(signature, timestamp.encode() + b"|" + request.body)
+        except (binascii.Error, ValueError, InvalidSignature):
+            return False
+        return True
+
+    def parse(self, request: InboundRequest) -> list[ProviderSignal]:
+        """Read one Telnyx event."""
+        event = json_object(request.body)
+        data = event.get("data")
+        payload = data.get("payload") if isinstance(data, dict) else None
+        kind = data.get("event_type") if isinstance(data, dict) else None
+        if not isinstance(kind, str) or not isinstance(payload, dict):
+            raise MalformedError("not a Telnyx event")
+        if kind == "call.hangup":
+            return _hangup(payload)
+        if kind == "call.initiated" and payload.get("direction") == "outgoing":
+            to = text_or_none(payload.get("to"))
+            return [CallPlaced(number=to)] if to else []
+        if kind == "message.received":
+            return _message(payload)
+        return []
+
+
+def _hangup(payload: dict[str, Any]) -> list[ProviderSignal]:
+    if payload.get("direction") != "incoming":
+        return []
+    call_id = text_or_none(payload.get("call_session_id")) or text_or_none(
+        payload.get("call_control_id")
+    )
+    if call_id is None:
+        raise MalformedError("a hang-up without a call id")
+    return [
+        CallEnded(
+            call_id=f"telnyx:{call_id}",
+            number=text_or_none(payload.get("from")),
+            caller_name=text_or_none(payload.get("caller_id_name")),
+            missed=payload.get("hangup_cause") in MISSED_CAUSES,
+            ring_seconds=seconds_between(
+                payload.get("start_time"), payload.get("end_time")
+            ),
+        )
+    ]
+
+
+def _message(payload: dict[str, Any]) -> list[ProviderSignal]:
+    sender = payload.get("from")
+    number = (
+        text_or_none(sender.get("phone_number")) if isinstance(sender, dict) else None
+    )
+    text = payload.get("text")
+    if number is None or not isinstance(text, str):
+        raise MalformedError("a message without sender or text")
+    return [ReplyReceived(number=number, text=text)]

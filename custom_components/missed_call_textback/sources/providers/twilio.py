@@ -1,0 +1,171 @@
+"""Twilio: voice status and <Dial action> callbacks, inbound SMS.
+
+Twilio posts form fields and signs them: X-Twilio-Signature is
+Base64(HMAC-SHA1(auth token, URL + each field name and value, sorted by name)).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+import hashlib
+import hmac
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+from . import (
+    CallEnded,
+    CallPlaced,
+    InboundRequest,
+    MalformedError,
+    ProviderSignal,
+    ReplyReceived,
+    text_or_none,
+)
+
+CONTENT_TYPE = "application/x-www-form-urlencoded"
+SIGNATURE_HEADER = "X-Twilio-Signature"
+# An empty TwiML document: Twilio does nothing more (no reply SMS, no call step).
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+# Statuses of a call (or, in a <Dial action> callback, of the dialled leg)
+# that mean nobody picked up.
+MISSED_STATUSES = frozenset({"no-answer", "busy", "failed", "canceled"})
+ANSWERED_STATUSES = frozenset({"completed", "answered"})
+_DEFAULT_PORTS = {"https": 443, "http": 80}
+HMAC_SHA1 = "HMAC_SHA1"
+HMAC_SHA256 = "HMAC_SHA256"
+_ALGORITHMS = {HMAC_SHA1: hashlib.sha1, HMAC_SHA256: hashlib.sha256}
+SETTINGS_HEADER = "X-Twilio-Webhooks-Signature-Settings"
+
+
+def form_fields(body: bytes) -> dict[str, list[str]]:
+    """Decode a form body; raise MalformedError when it is not one."""
+    try:
+        text = body.decode("utf-8")
+        pairs = parse_qsl(
+            text, keep_blank_values=True, strict_parsing=bool(text), max_num_fields=500
+        )
+    except (UnicodeDecodeError, ValueError) as err:
+        raise MalformedError("not a form") from err
+    fields: dict[str, list[str]] = {}
+    for key, value in pairs:
+        fields.setdefault(key, []).append(value)
+    return fields
+
+
+def compute_signature(
+    auth_token: str,
+    url: str,
+    fields: Mapping[str, list[str]],
+    algorithm: str = HMAC_SHA1,
+) -> str:
+    """Return the signature Twilio sends for a request to url with these fields."""
+    data = url + "".join(
+        name + value for name in sorted(fields) for value in sorted(set(fields[name]))
+    )
+    digest = hmac.new(
+        auth_token.encode(), data.encode(), _ALGORITHMS[algorithm]
+    ).digest()
+    return base64.b64encode(digest).decode()
+
+
+def signature_algorithm(settings: str) -> str | None:
+    """Return the algorithm X-Twilio-Webhooks-Signature-Settings names.
+
+    No header means the auth token's HMAC-SHA1; None means one we do not know.
+    """
+    for part in settings.split(","):
+        name, separator, value = part.partition("=")
+        if separator and name.strip() == "algorithm" and value.strip():
+            algorithm = value.strip().upper()
+            return algorithm if algorithm in _ALGORITHMS else None
+    return HMAC_SHA1
+
+
+def url_variants(url: str) -> list[str]:
+    """Return url as given, without its port and with the default port.
+
+    Twilio signs the URL as configured, and its own validator tries these
+    forms, since proxies add or drop ports.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return [url]
+    variants = [url]
+    host = parts.netloc.rsplit("@", 1)[-1]
+    if port is not None:
+        variants.append(urlunsplit(parts._replace(netloc=host.rsplit(":", 1)[0])))
+    elif (default := _DEFAULT_PORTS.get(parts.scheme)) is not None and host:
+        variants.append(urlunsplit(parts._replace(netloc=f"{host}:{default}")))
+    return variants
+
+
+class TwilioProvider:
+    """Reads Twilio's callbacks for one line."""
+
+    content_type = CONTENT_TYPE
+
+    def __init__(self, auth_token: str | None) -> None:
+        """Initialize with the account's auth token (None: unsigned accepted)."""
+        self._auth_token = auth_token
+
+    def verify(self, request: InboundRequest) -> bool:
+        """Check X-Twilio-Signature against every URL Twilio may have called."""
+        if self._auth_token is None:
+            return True
+        signature = request.header(SIGNATURE_HEADER)
+        algorithm = signature_algorithm(request.header(SETTINGS_HEADER))
+        if not signature or algorithm is None:
+            return False
+        fields = form_fields(request.body)
+        token = self._auth_token
+        return any(
+            hmac.compare_digest(
+                compute_signature(token, variant, fields, algorithm).encode(),
+                signature.encode(),
+            )
+            for url in request.urls
+            for variant in url_variants(url)
+        )
+
+    def parse(self, request: InboundRequest) -> list[ProviderSignal]:
+        """Read a voice or SMS callback."""
+        return parse_fields(
+            {key: values[-1] for key, values in form_fields(request.body).items()}
+        )
+
+
+def parse_fields(fields: Mapping[str, object]) -> list[ProviderSignal]:
+    """Read Twilio's fields (from a webhook or from Home Assistant's event)."""
+    number = text_or_none(fields.get("From"))
+    if "Body" in fields and not fields.get("CallSid"):
+        text = fields.get("Body")
+        if number is None or not isinstance(text, str):
+            raise MalformedError("an SMS without sender or body")
+        return [ReplyReceived(number=number, text=text)]
+    call_sid = text_or_none(fields.get("CallSid"))
+    if call_sid is None:
+        raise MalformedError("neither a call nor a message")
+    direction = str(fields.get("Direction") or "inbound")
+    if direction != "inbound":
+        # outbound-dial legs are the forwarding of an inbound call (they have
+        # a parent call); outbound-api calls are the owner calling someone.
+        to = text_or_none(fields.get("To"))
+        if fields.get("ParentCallSid") or to is None:
+            return []
+        return [CallPlaced(number=to)]
+    # A forwarded call ends "completed" on the parent leg even when the
+    # forward rang out: the dialled leg's status decides when present.
+    status = str(fields.get("DialCallStatus") or fields.get("CallStatus") or "")
+    if status not in MISSED_STATUSES and status not in ANSWERED_STATUSES:
+        return []  # still in progress
+    return [
+        CallEnded(
+            call_id=f"twilio:{call_sid}",
+            number=number,
+            caller_name=text_or_none(fields.get("CallerName")),
+            missed=status in MISSED_STATUSES,
+        )
+    ]
