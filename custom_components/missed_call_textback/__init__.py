@@ -14,6 +14,7 @@ from .line import TextBackLine
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
     Platform.EVENT,
     Platform.SENSOR,
     Platform.SWITCH,

@@ -71,6 +71,7 @@ from .const import (
     SenderKind,
     SourceKind,
 )
+from .flow_sip import SipFlowMixin
 from .message import async_check_message
 from .phone import PhoneNumber, normalize_number
 from .sender import NOTIFY_DOMAIN
@@ -540,7 +541,7 @@ def _clean_replies(user_input: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-class TextBackConfigFlow(ConfigFlow, domain=DOMAIN):
+class TextBackConfigFlow(SipFlowMixin, ConfigFlow, domain=DOMAIN):
     """Set up a business line."""
 
     VERSION = 1
@@ -641,7 +642,7 @@ class TextBackConfigFlow(ConfigFlow, domain=DOMAIN):
             data_schema=_texting_schema(
                 self.hass,
                 user_input or {},
-                fritzbox=self._data[CONF_PRESET] == Preset.FRITZBOX,
+                fritzbox=self._data.get(CONF_PRESET) == Preset.FRITZBOX,
             ),
             errors=errors,
             description_placeholders=placeholders,
@@ -666,6 +667,8 @@ class TextBackConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Change how the line hears its calls."""
         entry = self._get_reconfigure_entry()
+        if entry.data.get(CONF_SOURCE) == SourceKind.SIP:
+            return await self.async_step_reconfigure_sip(user_input)
         errors: dict[str, str] = {}
         if user_input is not None:
             entity_id = user_input[CONF_ENTITY_ID]

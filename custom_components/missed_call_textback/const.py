@@ -52,6 +52,7 @@ class SourceKind(StrEnum):
     """How a line hears calls."""
 
     ENTITY = "entity"
+    SIP = "sip"
 
 
 class Preset(StrEnum):

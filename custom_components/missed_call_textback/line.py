@@ -60,6 +60,7 @@ from .const import (
     CONF_REPLY_TEXT_KEY,
     CONF_RETRY_MINUTES,
     CONF_SENDER,
+    CONF_SOURCE,
     CONF_STOP_CONFIRMATION,
     CONF_STOP_MESSAGE,
     CONF_TEXT_VOICEMAIL,
@@ -79,6 +80,7 @@ from .const import (
     ReplySource,
     SenderKind,
     SkipReason,
+    SourceKind,
 )
 from .data import TextBackConfigEntry
 from .ledger import HistoryRecord, Ledger, OutboxItem
@@ -90,6 +92,7 @@ from .replies import Keyword, classify
 from .sender import NOTIFY_DOMAIN, ActionSender, NotifySender, Sender, SendError
 from .sources import CallSource
 from .sources.entity import EntitySource, interpreter_for
+from .sources.sip import SipSource
 
 type CallEventListener = Callable[[CallEvent, dict[str, Any]], None]
 
@@ -167,6 +170,8 @@ class TextBackLine:
 
     def _build_source(self) -> CallSource:
         data = self.entry.data
+        if data.get(CONF_SOURCE) == SourceKind.SIP:
+            return SipSource(self.hass, data, self, dt_util.utcnow)
         return EntitySource(
             self.hass,
             data[CONF_ENTITY_ID],

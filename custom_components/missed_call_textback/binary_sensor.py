@@ -1,0 +1,91 @@
+"""Binary sensors of a business line (each says which lines have it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.const import EntityCategory
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+
+from .data import TextBackConfigEntry
+from .entity import TextBackEntity
+from .line import TextBackLine
+from .sources.sip import SipSource
+from .sources.sip.ua import RegState
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class TextBackBinarySensorDescription(BinarySensorEntityDescription):
+    """Describes a binary sensor of a business line."""
+
+    value_fn: Callable[[TextBackLine], bool | None]
+    exists_fn: Callable[[TextBackLine], bool] = lambda _line: True
+    # Extra change notifications besides the line's own (e.g. the source's).
+    subscribe_fn: Callable[[TextBackLine, CALLBACK_TYPE], CALLBACK_TYPE] | None = None
+
+
+def _sip(line: TextBackLine) -> SipSource | None:
+    source = getattr(line, "source", None)
+    return source if isinstance(source, SipSource) else None
+
+
+def _sip_subscribe(line: TextBackLine, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
+    source = _sip(line)
+    assert source is not None  # noqa: S101 - exists_fn made sure
+    return source.async_add_listener(update)
+
+
+BINARY_SENSORS: tuple[TextBackBinarySensorDescription, ...] = (
+    TextBackBinarySensorDescription(
+        key="sip_registered",
+        translation_key="sip_registered",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        exists_fn=lambda line: (source := _sip(line)) is not None and source.registers,
+        value_fn=lambda line: (
+            (source := _sip(line)) is not None
+            and source.registration_state is RegState.REGISTERED
+        ),
+        subscribe_fn=_sip_subscribe,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,  # noqa: ARG001
+    entry: TextBackConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+) -> None:
+    """Set up the binary sensors of a line."""
+    line = entry.runtime_data
+    async_add_entities(
+        TextBackBinarySensor(line, description)
+        for description in BINARY_SENSORS
+        if description.exists_fn(line)
+    )
+
+
+class TextBackBinarySensor(TextBackEntity, BinarySensorEntity):
+    """A binary sensor of a business line."""
+
+    entity_description: TextBackBinarySensorDescription
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the line and, if the description says so, its source."""
+        await super().async_added_to_hass()
+        if (subscribe := self.entity_description.subscribe_fn) is not None:
+            self.async_on_remove(subscribe(self.line, self.async_write_ha_state))
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return the value."""
+        return self.entity_description.value_fn(self.line)
