@@ -45,9 +45,7 @@ _LOGGER = logging.getLogger(__name__)
 
 T1 = 0.5  # RTT estimate (section 17.1.1.1)
 T2 = 4.0  # longest retransmit interval for non-INVITE requests and responses
-T4 = 5.0  # longest time a message stays in the network
 TIMER_H = 64 * T1  # wait for an ACK
-TIMER_I = T4  # absorb ACK retransmissions (UDP)
 TIMER_F = 64 * T1  # non-INVITE client transaction timeout
 
 MAX_DATAGRAM = 65535
@@ -145,7 +143,6 @@ def caller_of(invite: SipMessage) -> tuple[str | None, str | None]:
 class _State(StrEnum):
     PROCEEDING = "proceeding"
     COMPLETED = "completed"
-    CONFIRMED = "confirmed"
 
 
 @dataclass(slots=True)
@@ -329,8 +326,7 @@ class SipUserAgent(asyncio.DatagramProtocol):
         key = transaction_key(invite)
         if (transaction := self._transactions.get(key)) is not None:
             # A retransmission: repeat the latest response (section 17.2.1).
-            if transaction.state is not _State.CONFIRMED:
-                self.send(transaction.last, address)
+            self.send(transaction.last, address)
             return
         if (final := self._finished.get(key)) is not None:
             self.send(final, address)
@@ -391,11 +387,10 @@ class SipUserAgent(asyncio.DatagramProtocol):
         transaction = self._transactions.get(transaction_key(ack))
         if transaction is None or transaction.state is not _State.COMPLETED:
             return
-        transaction.state = _State.CONFIRMED
-        transaction.cancel_timers()
-        transaction.timers["I"] = self._call_later(
-            TIMER_I, lambda: self._drop(transaction)
-        )
+        # Confirmed (section 17.2.1): only ACK retransmissions can follow, and
+        # those find nothing to do; the final response stays to answer a late
+        # INVITE retransmission.
+        self._drop(transaction)
 
     def _ring_timed_out(self, transaction: _InviteTransaction) -> None:
         transaction.timers.pop("ring", None)
