@@ -64,7 +64,7 @@ async def async_sipp(
     scenario: str,
     *args: str,
     cwd: Path,
-    timeout: float = 60,
+    seconds: float = 60,
 ) -> SippResult:
     """Run SIPp with a scenario of tests/sip/scenarios until it exits.
 
@@ -79,7 +79,7 @@ async def async_sipp(
         "127.0.0.1",
         "-nostdin",
         "-timeout",
-        f"{int(timeout)}s",
+        f"{int(seconds)}s",
         "-timeout_error",
         *args,
         cwd=cwd,
@@ -100,7 +100,7 @@ async def async_place_calls(
     rate: int = 20,
     scenario: str = "uac_cancel.xml",
     extra: tuple[str, ...] = (),
-    timeout: float = 60,
+    seconds: float = 60,
 ) -> SippResult:
     """Have SIPp place calls to 127.0.0.1:port, one per entry, at rate per second."""
     csv = write_calls(tmp_path / "calls.csv", calls)
@@ -119,5 +119,5 @@ async def async_place_calls(
         str(free_udp_port()),
         *extra,
         cwd=tmp_path,
-        timeout=timeout,
+        seconds=seconds,
     )

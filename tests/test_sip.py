@@ -28,7 +28,6 @@ from custom_components.missed_call_textback.const import (
     CONF_SOURCE,
     DOMAIN,
 )
-from custom_components.missed_call_textback.sources.sip import SipSource
 from custom_components.missed_call_textback.sources.sip.const import (
     CONF_ALLOWED_SOURCES,
     CONF_CAUSE26_ANSWERED,
@@ -65,7 +64,7 @@ def _number(index: int) -> str:
 
 @pytest.fixture
 def sip_port(socket_enabled: None) -> int:
-    """The UDP port of the line under test."""
+    """Return the UDP port of the line under test."""
     return free_udp_port()
 
 
@@ -244,7 +243,7 @@ async def test_a_burst_of_500_calls_is_classified_once_each(
     tmp_path: Path,
 ) -> None:
     calls = _mix(500)
-    result = await async_place_calls(sip_port, calls, tmp_path, rate=50, timeout=90)
+    result = await async_place_calls(sip_port, calls, tmp_path, rate=50, seconds=90)
     await hass.async_block_till_done()
 
     assert result.returncode == 0, result.stderr
@@ -277,7 +276,7 @@ async def test_ten_percent_packet_loss_changes_no_outcome_and_duplicates_none(
         tmp_path,
         rate=50,
         extra=("-lost", "10", "-deadcall_wait", "60000"),
-        timeout=120,
+        seconds=120,
     )
     await hass.async_block_till_done()
 
@@ -305,7 +304,7 @@ async def test_sip_from_an_address_not_allowed_is_ignored(
     )
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
 
-    result = await async_place_calls(sip_port, [Call(_number(1))], tmp_path, timeout=4)
+    result = await async_place_calls(sip_port, [Call(_number(1))], tmp_path, seconds=4)
     await hass.async_block_till_done()
 
     assert result.returncode != 0  # SIPp heard nothing back
@@ -320,11 +319,16 @@ MALFORMED = [
     b"\r\n\r\n",
     b"\x00\xff\xfe garbage \x80",
     b"INVITE sip:x@y SIP/2.0\r\n\r\n",  # no headers at all
-    b"INVITE sip:x@y SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
-    b"From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\nCSeq: one INVITE\r\n\r\n",
-    b"INVITE sip:x@y SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
-    b"From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\n"
-    b"Content-Length: 999\r\n\r\nshort",
+    (
+        b"INVITE sip:x@y SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+        b"From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\n"
+        b"CSeq: one INVITE\r\n\r\n"
+    ),
+    (
+        b"INVITE sip:x@y SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+        b"From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: x\r\n"
+        b"CSeq: 1 INVITE\r\nContent-Length: 999\r\n\r\nshort"
+    ),
     b"SIP/2.0 2000 OK\r\n\r\n",
     b"NOT A SIP MESSAGE",
     b"INVITE sip:x@y SIP/2.0\r\n" + b"X: y\r\n" * 300 + b"\r\n",
@@ -390,7 +394,7 @@ async def test_unloading_the_line_frees_its_port(
 
 @pytest.fixture
 def registrar_port(socket_enabled: None) -> int:
-    """The UDP port of SIPp playing the registrar."""
+    """Return the UDP port of SIPp playing the registrar."""
     return free_udp_port()
 
 
@@ -411,7 +415,7 @@ async def _register_against_sipp(
     registrar_port: int,
     tmp_path: Path,
 ) -> tuple[int, str | None]:
-    """Run SIPp's registrar while the line starts; return its exit code and the sensor."""
+    """Run SIPp's registrar as the line starts; return its exit code and the sensor."""
     registrar = hass.async_create_task(
         async_sipp(
             "uas_registrar.xml",
@@ -420,7 +424,7 @@ async def _register_against_sipp(
             "-m",
             "1",
             cwd=tmp_path,
-            timeout=15,
+            seconds=15,
         )
     )
     # No wait for SIPp to bind: a REGISTER sent too early is retransmitted.

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 import ipaddress
 import logging
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from ...calls import Outcome
 from .digest import Challenge, DigestError, authorization, best_challenge
@@ -228,8 +228,7 @@ class SipUserAgent(asyncio.DatagramProtocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Keep the transport."""
-        assert isinstance(transport, asyncio.DatagramTransport)  # noqa: S101
-        self.transport = transport
+        self.transport = cast("asyncio.DatagramTransport", transport)
 
     def error_received(self, exc: Exception) -> None:
         """Note an ICMP error for something sent (a peer went away)."""
