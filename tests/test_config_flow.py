@@ -1292,6 +1292,39 @@ async def _collect_forms(hass: HomeAssistant) -> list[tuple[str, FlowResult]]:
         )
         forms.append(("options", result))
         hass.config_entries.options.async_abort(result["flow_id"])
+    forms.extend(await _collect_sip_forms(hass))
+    return forms
+
+
+async def _collect_sip_forms(hass: HomeAssistant) -> list[tuple[str, FlowResult]]:
+    """Reach the SIP source's forms (register mode binds nothing until checked)."""
+    flow = hass.config_entries.flow
+    forms: list[tuple[str, FlowResult]] = []
+    result = await flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    result = await flow.async_configure(result["flow_id"], {"next_step_id": "sip"})
+    forms.append(("config", result))
+    sip = {
+        "mode": "register",
+        "port": 5062,
+        "allowed_sources": [],
+        "ring_timeout": 60,
+        "cause26_answered": True,
+    }
+    result = await flow.async_configure(
+        result["flow_id"],
+        {CONF_LINE_NAME: "Desk", CONF_BUSINESS_NAME: "Acme Plumbing", **sip},
+    )
+    forms.append(("config", result))
+    flow.async_abort(result["flow_id"])
+    entry = MockConfigEntry(
+        domain=DOMAIN, unique_id="sip:5062", data={CONF_SOURCE: "sip", **sip}
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    forms.append(("config", result))
+    flow.async_abort(result["flow_id"])
     return forms
 
 
@@ -1307,6 +1340,9 @@ async def test_every_form_field_has_a_label_and_a_description(
         ("config", "action"),
         ("config", "reconfigure"),
         ("config", "reconfigure_generic"),
+        ("config", "sip"),
+        ("config", "sip_register"),
+        ("config", "reconfigure_sip"),
         ("options", "texting"),
         ("options", "action"),
         ("options", "rules"),
@@ -1350,7 +1386,7 @@ async def test_every_translated_select_option_exists(hass: HomeAssistant) -> Non
             assert set(labels) == set(config["options"]), key
             assert all(labels.values())
             checked.add(key)
-    assert checked == {"preset", "sender", "reply_source"}
+    assert checked == {"preset", "sender", "reply_source", "sip_mode"}
 
 
 def test_config_and_options_errors_are_translated_alike() -> None:

@@ -167,6 +167,12 @@ class SipFlowMixin(ConfigFlow):
         """Continue with the texting step (TextBackConfigFlow has it)."""
         raise NotImplementedError
 
+    def _port_taken(self, unique_id: str, entry_id: str | None = None) -> bool:
+        return any(
+            other.unique_id == unique_id and other.entry_id != entry_id
+            for other in self._async_current_entries(include_ignore=False)
+        )
+
     async def _async_check_sip(self, data: dict[str, Any]) -> dict[str, str]:
         """Bind the port and, in register mode, register once."""
         check = dict(data)
@@ -190,8 +196,10 @@ class SipFlowMixin(ConfigFlow):
         if user_input is not None:
             data, errors = _clean_sip(user_input)
             if not errors:
-                await self.async_set_unique_id(sip_unique_id(data[CONF_PORT]))
-                self._abort_if_unique_id_configured()
+                unique_id = sip_unique_id(data[CONF_PORT])
+                if self._port_taken(unique_id):
+                    return self.async_abort(reason="port_configured")
+                await self.async_set_unique_id(unique_id, raise_on_progress=False)
                 self._options = {
                     CONF_LINE_NAME: user_input[CONF_LINE_NAME].strip(),
                     CONF_BUSINESS_NAME: user_input[CONF_BUSINESS_NAME].strip(),
@@ -247,12 +255,8 @@ class SipFlowMixin(ConfigFlow):
         if user_input is not None:
             data, errors = _clean_sip(user_input)
             if not errors:
-                unique_id = sip_unique_id(data[CONF_PORT])
-                if any(
-                    other.unique_id == unique_id and other.entry_id != entry.entry_id
-                    for other in self._async_current_entries(include_ignore=False)
-                ):
-                    return self.async_abort(reason="already_configured")
+                if self._port_taken(sip_unique_id(data[CONF_PORT]), entry.entry_id):
+                    return self.async_abort(reason="port_configured")
                 # Keep the account for the register form's defaults.
                 self._data = {
                     **{k: entry.data[k] for k in _REGISTER_KEYS if k in entry.data},

@@ -49,7 +49,7 @@ def test_the_rfc_7616_examples_give_the_rfc_responses(
         method="GET",
         uri="/dir/index.html",
         username="Mufasa",
-        password="Circle of Life",
+        password="Circle of Life",  # noqa: S106
         cnonce=RFC7616["cnonce"],
     )
 
@@ -73,7 +73,7 @@ def test_the_rfc_2617_example_gives_the_rfc_response() -> None:
         method="GET",
         uri="/dir/index.html",
         username="Mufasa",
-        password="Circle Of Life",
+        password="Circle Of Life",  # noqa: S106
         cnonce="0a4f113b",
     )
 
@@ -84,7 +84,11 @@ def test_without_qop_the_old_rfc_2069_digest_is_sent() -> None:
     challenge = parse_challenge('Digest realm="r", nonce="n"')
 
     header = authorization(
-        challenge, method="REGISTER", uri="sip:h", username="u", password="p"
+        challenge,
+        method="REGISTER",
+        uri="sip:h",
+        username="u",
+        password="p",  # noqa: S106
     )
 
     ha1 = hashlib.md5(b"u:r:p").hexdigest()  # noqa: S324
@@ -104,7 +108,7 @@ def test_sess_algorithms_hash_the_nonces_into_ha1() -> None:
         method="REGISTER",
         uri="sip:h",
         username="u",
-        password="p",
+        password="p",  # noqa: S106
         cnonce="c",
         nc=2,
     )
@@ -118,7 +122,11 @@ def test_quotes_in_user_names_are_escaped() -> None:
     challenge = Challenge(realm="r", nonce="n")
 
     header = authorization(
-        challenge, method="M", uri="u", username='a"b\\', password="p"
+        challenge,
+        method="M",
+        uri="u",
+        username='a"b\\',
+        password="p",  # noqa: S106
     )
 
     assert parse_params(header.removeprefix("Digest "))["username"] == 'a"b\\'
@@ -160,7 +168,7 @@ def test_an_unsupported_challenge_cannot_be_answered() -> None:
             method="M",
             uri="u",
             username="a",
-            password="p",
+            password="p",  # noqa: S106
         )
 
 

@@ -42,6 +42,7 @@ class _Timer:
     cancelled: bool = False
 
     def cancel(self) -> None:
+        """Cancel the timer."""
         self.cancelled = True
 
 
@@ -53,11 +54,13 @@ class Clock:
     timers: list[_Timer] = field(default_factory=list)
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> _Timer:
+        """Schedule callback after delay."""
         timer = _Timer(self.now + delay, callback)
         self.timers.append(timer)
         return timer
 
     def advance(self, seconds: float) -> None:
+        """Move time on, running the timers due."""
         end = self.now + seconds
         while True:
             due = [t for t in self.timers if not t.cancelled and t.at <= end]
@@ -71,6 +74,7 @@ class Clock:
 
     @property
     def pending(self) -> int:
+        """Return the timers still to run."""
         return sum(not t.cancelled for t in self.timers)
 
 
@@ -78,22 +82,28 @@ class Transport:
     """Records what the user agent sends."""
 
     def __init__(self) -> None:
+        """Start with nothing sent."""
         self.sent: list[tuple[SipMessage, tuple[str, int]]] = []
         self.closed = False
 
     def sendto(self, data: bytes, address: tuple[str, int]) -> None:
+        """Record a datagram."""
         self.sent.append((parse(data), address))
 
     def is_closing(self) -> bool:
+        """Return whether closed."""
         return self.closed
 
     def close(self) -> None:
+        """Close."""
         self.closed = True
 
     def statuses(self) -> list[int]:
+        """Return the statuses sent."""
         return [message.status for message, _ in self.sent]
 
     def take(self) -> list[int]:
+        """Return the statuses sent and forget them."""
         statuses = self.statuses()
         self.sent.clear()
         return statuses
@@ -495,7 +505,7 @@ def _registration(
             registrar=REGISTRAR,
             domain="fritz.box",
             user="620",
-            password="secret",
+            password="secret",  # noqa: S106
             **account,
         ),
         "192.168.1.2",

@@ -65,13 +65,14 @@ def split_host_port(value: str) -> tuple[str, int]:
     """Split host[:port] (IPv6 in brackets); raise ValueError if malformed."""
     text = value.strip()
     if text.startswith("["):
-        host, _, rest = text[1:].partition("]")
+        host, bracket, rest = text[1:].partition("]")
         port = rest.removeprefix(":") or str(DEFAULT_SIP_PORT)
-    elif text.count(":") == 1:
-        host, port = text.split(":")
     else:
-        host, port = text, str(DEFAULT_SIP_PORT)
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        # An IPv6 literal must be in brackets (RFC 3261 section 25.1).
+        bracket = "]"
+        host, _, port = text.partition(":")
+        port = port or str(DEFAULT_SIP_PORT)
+    if not (host and bracket and port.isdigit() and 0 < int(port) < 65536):
         raise ValueError(value)
     return host, int(port)
 
@@ -115,6 +116,7 @@ class SipEndpoint:
         self._hass = hass
         self._data = data
         self._on_state = on_state
+        self._sock: socket.socket | None = None
         self.ua = SipUserAgent(
             on_call=on_call,
             allowed=AllowList(list(data.get(CONF_ALLOWED_SOURCES, []))),
@@ -145,14 +147,20 @@ class SipEndpoint:
                 auth_user=str(data.get(CONF_AUTH_USERNAME) or ""),
                 expires=int(data.get(CONF_EXPIRES, DEFAULT_EXPIRES)),
             )
+        # The socket is ours, so closing it frees the port at once (the
+        # transport would only close it on the next turn of the loop, too late
+        # for a reload that binds it again).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
-            transport, _ = await self._hass.loop.create_datagram_endpoint(
-                lambda: self.ua, local_addr=(BIND_HOST, port)
-            )
+            sock.bind((BIND_HOST, port))
         except OSError as err:
+            sock.close()
             raise SipSetupError("port_in_use", str(err)) from err
+        sock.setblocking(False)  # noqa: FBT003
+        self._sock = sock
+        await self._hass.loop.create_datagram_endpoint(lambda: self.ua, sock=sock)
         # Port 0 (the config flow's check next to a running line) binds a free one.
-        port = int(transport.get_extra_info("sockname")[1])
+        port = int(sock.getsockname()[1])
         if account is not None:
             try:
                 contact = local_address_for(account.registrar)
@@ -168,6 +176,8 @@ class SipEndpoint:
     def close(self) -> None:
         """Unregister and close the port."""
         self.ua.close()
+        if self._sock is not None:
+            self._sock.close()
 
 
 async def async_check(hass: HomeAssistant, data: Mapping[str, Any]) -> None:
@@ -200,9 +210,6 @@ async def async_check(hass: HomeAssistant, data: Mapping[str, Any]) -> None:
             raise SipSetupError("register_failed", status)
     finally:
         endpoint.close()
-        # The socket closes on the next turn of the loop: let it, so the entry
-        # created next can bind the same port.
-        await asyncio.sleep(0)
 
 
 class SipSource:
