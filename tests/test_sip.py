@@ -18,6 +18,10 @@ from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.missed_call_textback.calls import EndedCall, Outcome
 from custom_components.missed_call_textback.const import (
@@ -443,6 +447,7 @@ async def _register_against_sipp(
 
 async def test_registering_with_the_right_password_turns_the_sensor_on(
     hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
     mock_config_entry: MockConfigEntry,
     registrar_port: int,
     tmp_path: Path,
@@ -470,6 +475,15 @@ async def test_registering_with_the_right_password_turns_the_sensor_on(
     assert registration.status == 200
     assert registration.granted == 2
     assert state == "on"
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["entry"]["data"][CONF_PASSWORD] == "**REDACTED**"
+    assert REGISTRAR_PASSWORD not in str(diagnostics)
+    assert diagnostics["sip"]["registration"] == {
+        "state": "registered",
+        "status": 200,
+        "granted": 2,
+    }
+    assert diagnostics["sip"]["stats"]["dropped_source"] == 0
 
 
 async def test_registering_with_a_wrong_password_leaves_the_sensor_off(

@@ -115,13 +115,26 @@ class SipMessage:
         return header_params(self.top_via).get("branch", "")
 
 
+# Header names as sent -> long lower-case form; bounded, so junk names cost a
+# little time each but never memory.
+_NAMES: dict[str, str] = {}
+_MAX_NAMES = 1024
+
+
 def _long_name(name: str) -> str:
+    if (known := _NAMES.get(name)) is not None:
+        return known
     lower = name.strip().lower()
-    return COMPACT_FORMS.get(lower, lower)
+    long_name = COMPACT_FORMS.get(lower, lower)
+    if len(_NAMES) < _MAX_NAMES:
+        _NAMES[name] = long_name
+    return long_name
 
 
 def split_list(value: str) -> list[str]:
     """Split a header value on commas outside quotes and angle brackets."""
+    if "," not in value:
+        return [value.strip()] if value.strip() else []
     parts: list[str] = []
     current: list[str] = []
     quoted = False
@@ -215,9 +228,13 @@ def _headers(lines: list[str]) -> list[tuple[str, str]]:
             headers[-1] = (name, f"{value} {line.strip()}")
             continue
         name, colon, value = line.partition(":")
-        if not colon or not _TOKEN.match(name.strip()):
+        if not colon:
             raise SipParseError("bad header line")
-        headers.append((_long_name(name), value.strip()))
+        if (long_name := _NAMES.get(name)) is None:
+            if not _TOKEN.match(name.strip()):
+                raise SipParseError("bad header line")
+            long_name = _long_name(name)
+        headers.append((long_name, value.strip()))
         if len(headers) > _MAX_HEADERS:
             raise SipParseError("too many headers")
     return headers

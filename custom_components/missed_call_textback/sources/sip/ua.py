@@ -58,6 +58,9 @@ USER_AGENT = "HomeAssistant-MissedCallTextBack"
 RETRY_FIRST = 30.0
 RETRY_MAX = 600.0
 REFRESH_SHARE = 0.8
+# Source addresses whose verdict is remembered (cleared when full: a flood from
+# many addresses costs a parse each, never memory).
+_KNOWN_HOSTS = 256
 
 
 class Timer(Protocol):
@@ -95,12 +98,25 @@ class AllowList:
             if entry.strip()
         ]
 
+        # Verdicts by source address: a PBX sends from one or two addresses.
+        self._known: dict[str, bool] = {}
+
     def add(self, address: str) -> None:
         """Allow one more address."""
         self.networks.append(ipaddress.ip_network(address, strict=False))
+        self._known.clear()
 
     def allows(self, host: str) -> bool:
         """Return whether a datagram from host is accepted."""
+        if (known := self._known.get(host)) is not None:
+            return known
+        allowed = self._allows(host)
+        if len(self._known) >= _KNOWN_HOSTS:
+            self._known.clear()
+        self._known[host] = allowed
+        return allowed
+
+    def _allows(self, host: str) -> bool:
         try:
             address = ipaddress.ip_address(host.split("%", 1)[0])
         except ValueError:
@@ -349,7 +365,8 @@ class SipUserAgent(asyncio.DatagramProtocol):
         )
         self._transactions[key] = transaction
         self.stats.calls += 1
-        self.send(build_response(invite, 100, "Trying"), address)
+        # No 100 Trying: the 180 goes out at once, and section 17.2.1 asks for
+        # a 100 only when no provisional response follows within 200 ms.
         transaction.last = build_response(
             invite,
             180,
