@@ -510,3 +510,59 @@ async def test_registering_with_a_wrong_password_leaves_the_sensor_off(
     assert state == "off"
     # The line still runs; it tries again later (not in a tight loop).
     assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_no_route_to_the_registrar_makes_the_line_retry(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    registrar_port: int,
+    sip_port: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def _no_route(_remote: object) -> str:
+        # The far edge: the host's routing table has no way to the registrar.
+        raise OSError("Network is unreachable")
+
+    monkeypatch.setattr(
+        "custom_components.missed_call_textback.sources.sip.local_address_for",
+        _no_route,
+    )
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="SIP line",
+        data={
+            **mock_config_entry.data,
+            **_register_data(registrar_port, REGISTRAR_PASSWORD),
+        },
+        options=mock_config_entry.options,
+        unique_id="sip:register",
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert "cannot be reached" in (entry.reason or "")
+    # The port it had bound is free again.
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("0.0.0.0", sip_port))  # noqa: S104
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_diagnostics_of_a_listening_line_show_its_counters(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: MockConfigEntry,
+    sip_port: int,
+) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        sender.sendto(b"garbage", ("127.0.0.1", sip_port))
+    await hass.async_block_till_done()
+
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, init_integration
+    )
+
+    assert diagnostics["sip"]["registration"] is None
+    assert diagnostics["sip"]["stats"]["dropped_malformed"] == 1
+    assert diagnostics["sip"]["transactions"] == 0

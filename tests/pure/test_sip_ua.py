@@ -173,14 +173,15 @@ def _request(
     ).encode()
 
 
-def test_an_invite_is_answered_100_and_180_and_never_200(ua: SipUserAgent) -> None:
+def test_an_invite_is_answered_180_at_once_and_never_200(ua: SipUserAgent) -> None:
     ua.datagram_received(_request("INVITE"), PBX)
 
+    # No 100 Trying: RFC 3261 section 17.2.1 needs none when a 180 follows at once.
     sent = _transport(ua).sent
-    assert [m.status for m, _ in sent] == [100, 180]
+    assert [m.status for m, _ in sent] == [180]
     assert all(address == PBX for _, address in sent)
-    assert "tag" not in sent[0][0].get("to")
-    assert ";tag=" in sent[1][0].get("to")
+    assert ";tag=" in sent[0][0].get("to")
+    assert sent[0][0].get("contact") == "<sip:620@192.168.1.2:5062>"
     assert ua.transactions == 1
 
 
@@ -217,7 +218,7 @@ def test_retransmissions_are_answered_again_and_reported_once(
 ) -> None:
     ua.datagram_received(_request("INVITE"), PBX)
     ua.datagram_received(_request("INVITE"), PBX)
-    assert _transport(ua).take() == [100, 180, 180]
+    assert _transport(ua).take() == [180, 180]
 
     ua.datagram_received(_request("CANCEL"), PBX)
     ua.datagram_received(_request("CANCEL"), PBX)
@@ -415,7 +416,7 @@ def test_rfc_2543_peers_are_matched_by_call_id_cseq_and_from_tag(
     ua.datagram_received(_request("INVITE", branch="old1"), PBX)
     ua.datagram_received(_request("CANCEL", branch="old2"), PBX)
 
-    assert _transport(ua).statuses() == [100, 180, 200, 487]
+    assert _transport(ua).statuses() == [180, 200, 487]
     assert len(reports) == 1
 
 
@@ -474,6 +475,29 @@ def test_a_failing_report_is_logged_not_raised(
     ua.datagram_received(_request("CANCEL"), PBX)
 
     assert "the call report failed" in caplog.text
+
+
+def test_a_bug_in_handling_is_logged_and_the_endpoint_lives_on(
+    ua: SipUserAgent, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def _broken(*_args: object) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(ua, "_invite", _broken)
+    ua.datagram_received(_request("INVITE"), PBX)
+    ua.datagram_received(_request("OPTIONS"), PBX)
+
+    assert "could not be handled" in caplog.text
+    assert _transport(ua).statuses() == [200]
+
+
+def test_many_source_addresses_cost_no_memory(ua: SipUserAgent) -> None:
+    for index in range(600):
+        ua.datagram_received(b"x", (f"10.1.{index // 250}.{index % 250}", 5060))
+
+    assert ua.stats.dropped_source == 600
+    assert len(ua.allowed._known) <= 256
+    assert ua.allowed.allows("192.168.1.77")
 
 
 def test_nothing_is_sent_once_closed(ua: SipUserAgent) -> None:

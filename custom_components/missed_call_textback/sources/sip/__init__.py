@@ -165,7 +165,7 @@ class SipEndpoint:
             try:
                 contact = local_address_for(account.registrar)
             except OSError as err:
-                self.ua.close()
+                self.close()
                 raise SipSetupError("registrar_unreachable", str(err)) from err
             self.ua.registration = Registration(
                 self.ua, account, contact, port, on_state=self._on_state

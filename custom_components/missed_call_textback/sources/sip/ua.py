@@ -279,9 +279,9 @@ class SipUserAgent(asyncio.DatagramProtocol):
                 self._request(message, address)
             elif self.registration is not None:
                 self.registration.response(message)
-        except SipParseError as err:
-            self.stats.dropped_malformed += 1
-            _LOGGER.debug("SIP: dropped a malformed message: %s", err)
+        except Exception:
+            # An exception escaping here would make asyncio close the endpoint.
+            _LOGGER.exception("SIP: a message could not be handled")
 
     # --- sending ----------------------------------------------------------------
 
@@ -409,9 +409,8 @@ class SipUserAgent(asyncio.DatagramProtocol):
         self._drop(transaction)
 
     def _ring_timed_out(self, transaction: _InviteTransaction) -> None:
+        # Only a ringing call has this timer: a final response cancels it.
         transaction.timers.pop("ring", None)
-        if transaction.state is not _State.PROCEEDING:
-            return
         self._finish(transaction, 480, "Temporarily Unavailable")
         self._report(transaction, Outcome.MISSED, "ring_timeout")
 
@@ -432,8 +431,7 @@ class SipUserAgent(asyncio.DatagramProtocol):
         )
 
     def _timer_g(self, transaction: _InviteTransaction) -> None:
-        if transaction.state is not _State.COMPLETED:
-            return
+        # The ACK drops the transaction and cancels this timer with it.
         self.send(transaction.last, transaction.address)
         transaction.interval = min(2 * transaction.interval, T2)
         transaction.timers["G"] = self._call_later(
