@@ -1319,10 +1319,15 @@ async def _collect_sip_forms(hass: HomeAssistant) -> list[tuple[str, FlowResult]
     forms.append(("config", result))
     flow.async_abort(result["flow_id"])
     entry = MockConfigEntry(
-        domain=DOMAIN, unique_id="sip:5062", data={CONF_SOURCE: "sip", **sip}
+        domain=DOMAIN,
+        unique_id="sip:5062",
+        data={CONF_SOURCE: "sip", "registrar": "fritz.box", **sip},
     )
     entry.add_to_hass(hass)
     result = await entry.start_reconfigure_flow(hass)
+    forms.append(("config", result))
+    flow.async_abort(result["flow_id"])
+    result = await entry.start_reauth_flow(hass)
     forms.append(("config", result))
     flow.async_abort(result["flow_id"])
     return forms
@@ -1343,6 +1348,7 @@ async def test_every_form_field_has_a_label_and_a_description(
         ("config", "sip"),
         ("config", "sip_register"),
         ("config", "reconfigure_sip"),
+        ("config", "reauth_confirm"),
         ("options", "texting"),
         ("options", "action"),
         ("options", "rules"),

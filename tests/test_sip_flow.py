@@ -477,3 +477,71 @@ async def test_reconfigure_switches_a_line_to_register_mode(
     assert sip_entry.data[CONF_MODE] == "register"
     assert sip_entry.data[CONF_USERNAME] == REGISTRAR_USER
     assert sip_entry.state is ConfigEntryState.LOADED
+
+
+# --- reauth -----------------------------------------------------------------------
+
+
+async def test_a_refused_account_asks_for_new_credentials(
+    hass: HomeAssistant, port: int, registrar: tuple[_Registrar, int]
+) -> None:
+    protocol, registrar_port = registrar
+    protocol.status = 403
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Front desk",
+        unique_id=f"sip:{port}",
+        data={
+            CONF_SOURCE: "sip",
+            CONF_MODE: "register",
+            CONF_PORT: port,
+            CONF_ALLOWED_SOURCES: [],
+            CONF_RING_TIMEOUT: 45,
+            CONF_CAUSE26_ANSWERED: True,
+            **_register_input(registrar_port, **{CONF_PASSWORD: "old"}),
+        },
+        options={
+            CONF_LINE_NAME: "Front desk",
+            CONF_BUSINESS_NAME: "Acme Plumbing",
+            CONF_SENDER: "notify",
+            CONF_NOTIFY_SERVICE: "twilio_sms",
+        },
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    for _ in range(50):
+        await hass.async_block_till_done()
+        if flows := hass.config_entries.flow.async_progress_by_handler(DOMAIN):
+            break
+        await asyncio.sleep(0.02)
+    [flow] = flows
+    assert flow["context"]["source"] == config_entries.SOURCE_REAUTH
+    assert flow["context"]["entry_id"] == entry.entry_id
+
+    # Still refused: the form says so.
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"],
+        {CONF_USERNAME: "621", CONF_AUTH_USERNAME: "", CONF_PASSWORD: "still wrong"},
+    )
+    _assert_error(result, "reauth_confirm", {"base": "auth_failed"})
+
+    protocol.status = 200
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_USERNAME: "621", CONF_AUTH_USERNAME: "auth621", CONF_PASSWORD: "new"},
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data[CONF_USERNAME] == "621"
+    assert entry.data[CONF_AUTH_USERNAME] == "auth621"
+    assert entry.data[CONF_PASSWORD] == "new"
+    assert entry.data[CONF_PORT] == port
+    assert entry.state is ConfigEntryState.LOADED
+    source = entry.runtime_data.source
+    for _ in range(50):
+        if source.registration_state.value != "registering":
+            break
+        await asyncio.sleep(0.02)
+    assert source.registration_state.value == "registered"

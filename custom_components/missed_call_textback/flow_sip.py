@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    ConfigFlow,
+    ConfigFlowResult,
+)
 from homeassistant.helpers import selector
 
 from .compat import vol
@@ -176,8 +181,10 @@ class SipFlowMixin(ConfigFlow):
     async def _async_check_sip(self, data: dict[str, Any]) -> dict[str, str]:
         """Bind the port and, in register mode, register once."""
         check = dict(data)
-        if self.source == "reconfigure":
-            entry = self._get_reconfigure_entry()
+        if self.source in (SOURCE_RECONFIGURE, SOURCE_REAUTH):
+            entry = self.hass.config_entries.async_get_known_entry(
+                self.context["entry_id"]
+            )
             if entry.data.get(CONF_PORT) == data[CONF_PORT]:
                 # The running line holds its own port: check on a free one.
                 check[CONF_PORT] = 0
@@ -237,7 +244,7 @@ class SipFlowMixin(ConfigFlow):
                 errors = await self._async_check_sip(data)
                 if not errors:
                     self._data = data
-                    if self.source == "reconfigure":
+                    if self.source == SOURCE_RECONFIGURE:
                         return self._async_sip_reconfigured()
                     return await self.async_step_texting()
         return self.async_show_form(
@@ -279,4 +286,54 @@ class SipFlowMixin(ConfigFlow):
             self._get_reconfigure_entry(),
             unique_id=sip_unique_id(self._data[CONF_PORT]),
             data=self._data,
+        )
+
+    async def async_step_reauth(
+        self,
+        entry_data: Mapping[str, Any],  # noqa: ARG002
+    ) -> ConfigFlowResult:
+        """Ask for new credentials: the registrar refused the SIP account."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Take the account's user name and password and register once with them."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {
+                **entry.data,
+                CONF_USERNAME: str(user_input[CONF_USERNAME]).strip(),
+                CONF_AUTH_USERNAME: str(
+                    user_input.get(CONF_AUTH_USERNAME) or ""
+                ).strip(),
+                CONF_PASSWORD: str(user_input[CONF_PASSWORD]),
+            }
+            errors = await self._async_check_sip(data)
+            if not errors:
+                return self.async_update_reload_and_abort(entry, data=data)
+        defaults = user_input or entry.data
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(
+                        CONF_USERNAME, default=defaults.get(CONF_USERNAME, "")
+                    ): selector.TextSelector(),
+                    vol.Optional(
+                        CONF_AUTH_USERNAME,
+                        description={
+                            "suggested_value": defaults.get(CONF_AUTH_USERNAME)
+                        },
+                    ): selector.TextSelector(),
+                    vol.Required(CONF_PASSWORD): selector.TextSelector(
+                        selector.TextSelectorConfig(
+                            type=selector.TextSelectorType.PASSWORD
+                        )
+                    ),
+                }
+            ),
+            errors=errors,
+            description_placeholders={"registrar": str(entry.data[CONF_REGISTRAR])},
         )

@@ -171,7 +171,13 @@ class TextBackLine:
     def _build_source(self) -> CallSource:
         data = self.entry.data
         if data.get(CONF_SOURCE) == SourceKind.SIP:
-            return SipSource(self.hass, data, self, dt_util.utcnow)
+            return SipSource(
+                self.hass,
+                data,
+                self,
+                dt_util.utcnow,
+                on_auth_failed=lambda: self.entry.async_start_reauth(self.hass),
+            )
         return EntitySource(
             self.hass,
             data[CONF_ENTITY_ID],

@@ -221,12 +221,14 @@ class SipSource:
         data: Mapping[str, Any],
         sink: LineSink,
         now: Callable[[], datetime],
+        on_auth_failed: Callable[[], None] | None = None,
     ) -> None:
-        """Initialize the source."""
+        """Initialize the source; on_auth_failed hears the registrar refuse us."""
         self._hass = hass
         self._data = data
         self._sink = sink
         self._now = now
+        self._on_auth_failed = on_auth_failed
         self._listeners: list[CALLBACK_TYPE] = []
         self.endpoint = SipEndpoint(hass, data, self._on_call, self._on_state)
 
@@ -265,6 +267,8 @@ class SipSource:
     @callback
     def _on_state(self, state: RegState) -> None:
         LOGGER.debug("SIP registration: %s", state)
+        if state is RegState.AUTH_FAILED and self._on_auth_failed is not None:
+            self._on_auth_failed()
         for update in list(self._listeners):
             update()
 
