@@ -6,13 +6,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from homeassistant.components.binary_sensor import (
-    BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
+
+try:  # Home Assistant 2026.10 keeps it in const (re-exported implicitly only)
+    from homeassistant.components.binary_sensor.const import (  # type: ignore[import-not-found,unused-ignore]
+        BinarySensorDeviceClass,
+    )
+except ImportError:  # older Home Assistant
+    from homeassistant.components.binary_sensor import (  # type: ignore[attr-defined,no-redef,unused-ignore]
+        BinarySensorDeviceClass,
+    )
 
 from .data import TextBackConfigEntry
 from .entity import TextBackEntity
