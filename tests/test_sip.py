@@ -12,16 +12,22 @@ from collections.abc import Callable
 from pathlib import Path
 import socket
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    snapshot_platform,
+)
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.missed_call_textback.calls import EndedCall, Outcome
 from custom_components.missed_call_textback.const import (
@@ -45,6 +51,7 @@ from custom_components.missed_call_textback.sources.sip.const import (
 )
 from custom_components.missed_call_textback.sources.sip.ua import RegState
 
+from .portable_snapshot import PortableSnapshotExtension
 from .sip_helpers import (
     REGISTRAR_PASSWORD,
     REGISTRAR_USER,
@@ -566,3 +573,51 @@ async def test_diagnostics_of_a_listening_line_show_its_counters(
     assert diagnostics["sip"]["registration"] is None
     assert diagnostics["sip"]["stats"]["dropped_malformed"] == 1
     assert diagnostics["sip"]["transactions"] == 0
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Serialize Home Assistant objects the HA way, into tests/snapshots/."""
+    return snapshot.use_extension(PortableSnapshotExtension)
+
+
+async def test_binary_sensor_platform_matches_snapshot(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    registrar_port: int,
+) -> None:
+    # Nobody answers on the registrar's port: the line is still registering.
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="SIP line",
+        data={
+            **mock_config_entry.data,
+            **_register_data(registrar_port, REGISTRAR_PASSWORD),
+        },
+        options=mock_config_entry.options,
+        unique_id="sip:register",
+        entry_id="01JTESTSIPREGISTER00000000",
+    )
+    entry.add_to_hass(hass)
+    with patch(
+        "custom_components.missed_call_textback.PLATFORMS", [Platform.BINARY_SENSOR]
+    ):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_listening_line_has_no_registration_sensor(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    entities = er.async_entries_for_config_entry(
+        entity_registry, init_integration.entry_id
+    )
+    assert entities
+    assert not [e for e in entities if e.domain == "binary_sensor"]
