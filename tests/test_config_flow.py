@@ -1302,6 +1302,44 @@ async def _collect_forms(hass: HomeAssistant) -> list[tuple[str, FlowResult]]:
         forms.append(("options", result))
         hass.config_entries.options.async_abort(result["flow_id"])
     forms.extend(await collect_webhook_forms(hass))
+    forms.extend(await _collect_sip_forms(hass))
+    return forms
+
+
+async def _collect_sip_forms(hass: HomeAssistant) -> list[tuple[str, FlowResult]]:
+    """Reach the SIP source's forms (register mode binds nothing until checked)."""
+    flow = hass.config_entries.flow
+    forms: list[tuple[str, FlowResult]] = []
+    result = await flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    result = await flow.async_configure(result["flow_id"], {"next_step_id": "sip"})
+    forms.append(("config", result))
+    sip = {
+        "mode": "register",
+        "port": 5062,
+        "allowed_sources": [],
+        "ring_timeout": 60,
+        "cause26_answered": True,
+    }
+    result = await flow.async_configure(
+        result["flow_id"],
+        {CONF_LINE_NAME: "Desk", CONF_BUSINESS_NAME: "Acme Plumbing", **sip},
+    )
+    forms.append(("config", result))
+    flow.async_abort(result["flow_id"])
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="sip:5062",
+        data={CONF_SOURCE: "sip", "registrar": "fritz.box", **sip},
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    forms.append(("config", result))
+    flow.async_abort(result["flow_id"])
+    result = await entry.start_reauth_flow(hass)
+    forms.append(("config", result))
+    flow.async_abort(result["flow_id"])
     return forms
 
 
@@ -1317,6 +1355,10 @@ async def test_every_form_field_has_a_label_and_a_description(
         ("config", "action"),
         ("config", "reconfigure"),
         ("config", "reconfigure_generic"),
+        ("config", "sip"),
+        ("config", "sip_register"),
+        ("config", "reconfigure_sip"),
+        ("config", "reauth_confirm"),
         ("options", "texting"),
         ("options", "action"),
         ("options", "rules"),

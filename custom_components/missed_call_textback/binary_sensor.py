@@ -1,4 +1,4 @@
-"""Binary sensors: whether the business is open."""
+"""Binary sensors of a business line: open or closed, SIP registration."""
 
 from __future__ import annotations
 
@@ -8,16 +8,27 @@ from datetime import datetime
 from typing import Any
 
 from homeassistant.components.binary_sensor import (
-    BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EntityCategory
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
+
+try:  # Home Assistant 2026.10 keeps it in const (re-exported implicitly only)
+    from homeassistant.components.binary_sensor.const import (  # type: ignore[import-not-found,unused-ignore]
+        BinarySensorDeviceClass,
+    )
+except ImportError:  # older Home Assistant
+    from homeassistant.components.binary_sensor import (  # type: ignore[attr-defined,no-redef,unused-ignore]
+        BinarySensorDeviceClass,
+    )
 
 from .data import TextBackConfigEntry
 from .entity import TextBackEntity
 from .line import TextBackLine
+from .sources.sip import SipSource
+from .sources.sip.ua import RegState
 
 PARALLEL_UPDATES = 0
 
@@ -26,10 +37,22 @@ PARALLEL_UPDATES = 0
 class TextBackBinarySensorDescription(BinarySensorEntityDescription):
     """Describes a binary sensor of a business line."""
 
-    is_on_fn: Callable[[TextBackLine], bool]
-    attributes_fn: Callable[[TextBackLine], dict[str, Any]] = lambda _line: {}
-    # Binary sensors that only some lines have say so here.
+    value_fn: Callable[[TextBackLine], bool | None]
+    attributes_fn: Callable[[TextBackLine], dict[str, Any]] | None = None
     exists_fn: Callable[[TextBackLine], bool] = lambda _line: True
+    # Extra change notifications besides the line's own (e.g. the source's).
+    subscribe_fn: Callable[[TextBackLine, CALLBACK_TYPE], CALLBACK_TYPE] | None = None
+
+
+def _sip(line: TextBackLine) -> SipSource | None:
+    source = getattr(line, "source", None)
+    return source if isinstance(source, SipSource) else None
+
+
+def _sip_subscribe(line: TextBackLine, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
+    source = _sip(line)
+    assert source is not None  # noqa: S101 - exists_fn made sure
+    return source.async_add_listener(update)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -46,8 +69,20 @@ BINARY_SENSORS: tuple[TextBackBinarySensorDescription, ...] = (
         key="open",
         translation_key="open",
         device_class=BinarySensorDeviceClass.OPENING,
-        is_on_fn=lambda line: line.hours.state().is_open,
+        value_fn=lambda line: line.hours.state().is_open,
         attributes_fn=_open_attributes,
+    ),
+    TextBackBinarySensorDescription(
+        key="sip_registered",
+        translation_key="sip_registered",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        exists_fn=lambda line: (source := _sip(line)) is not None and source.registers,
+        value_fn=lambda line: (
+            (source := _sip(line)) is not None
+            and source.registration_state is RegState.REGISTERED
+        ),
+        subscribe_fn=_sip_subscribe,
     ),
 )
 
@@ -71,12 +106,20 @@ class TextBackBinarySensor(TextBackEntity, BinarySensorEntity):
 
     entity_description: TextBackBinarySensorDescription
 
-    @property
-    def is_on(self) -> bool:
-        """Return the state."""
-        return self.entity_description.is_on_fn(self.line)
+    async def async_added_to_hass(self) -> None:
+        """Follow the line and, if the description says so, its source."""
+        await super().async_added_to_hass()
+        if (subscribe := self.entity_description.subscribe_fn) is not None:
+            self.async_on_remove(subscribe(self.line, self.async_write_ha_state))
 
     @property
-    def extra_state_attributes(self) -> dict[str, Any]:
-        """Return the attributes."""
-        return self.entity_description.attributes_fn(self.line)
+    def is_on(self) -> bool | None:
+        """Return the value."""
+        return self.entity_description.value_fn(self.line)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the attributes, if the sensor has any."""
+        if (attributes_fn := self.entity_description.attributes_fn) is None:
+            return None
+        return attributes_fn(self.line)

@@ -78,6 +78,7 @@ from .const import (
     SenderKind,
     SourceKind,
 )
+from .flow_sip import SipFlowMixin
 from .flow_timing import TimingOptionsFlow
 from .flow_webhook import WebhookFlowMixin
 from .message import Details, async_check_message, missing_details
@@ -562,7 +563,7 @@ def _clean_replies(user_input: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-class TextBackConfigFlow(WebhookFlowMixin, ConfigFlow, domain=DOMAIN):
+class TextBackConfigFlow(WebhookFlowMixin, SipFlowMixin, ConfigFlow, domain=DOMAIN):
     """Set up a business line."""
 
     VERSION = 1
@@ -690,6 +691,8 @@ class TextBackConfigFlow(WebhookFlowMixin, ConfigFlow, domain=DOMAIN):
         entry = self._get_reconfigure_entry()
         if entry.data.get(CONF_SOURCE) == SourceKind.WEBHOOK:
             return await self.async_step_reconfigure_webhook()
+        if entry.data.get(CONF_SOURCE) == SourceKind.SIP:
+            return await self.async_step_reconfigure_sip(user_input)
         errors: dict[str, str] = {}
         if user_input is not None:
             entity_id = user_input[CONF_ENTITY_ID]

@@ -97,6 +97,7 @@ class SourceKind(StrEnum):
 
     ENTITY = "entity"
     WEBHOOK = "webhook"
+    SIP = "sip"
 
 
 class Preset(StrEnum):

@@ -11,12 +11,17 @@ from homeassistant.util import dt as dt_util
 
 from .data import TextBackConfigEntry
 from .phone import mask_number, scrub_numbers
+from .sources.sip import SipSource
+from .sources.sip.const import CONF_PASSWORD
 from .sources.webhook import rejected_requests
 from .sources.webhook_config import SECRET_KEYS
 
 # Caller names are personal data too; numbers are masked, not dropped, so an
 # owner can still recognise a call in a bug report.
 TO_REDACT = {"caller_name", "message"}
+# A SIP line's account password.
+# Provider secrets, the webhook id (the URL's secret part) and the SIP password.
+DATA_TO_REDACT = {*SECRET_KEYS, CONF_PASSWORD}
 
 
 async def async_get_config_entry_diagnostics(
@@ -45,8 +50,7 @@ async def async_get_config_entry_diagnostics(
     diagnostics: dict[str, Any] = {
         "entry": {
             "title": entry.title,
-            # Provider secrets and the webhook id (the URL's secret part).
-            "data": async_redact_data(dict(entry.data), SECRET_KEYS),
+            "data": async_redact_data(dict(entry.data), DATA_TO_REDACT),
             "options": dict(entry.options),
         },
         "enabled": line.enabled,
@@ -70,9 +74,31 @@ async def async_get_config_entry_diagnostics(
         "sent_today": ledger.sent_today(now),
         "numbers_in_cooldown": ledger.cooldown_count,
         "numbers_opted_out": ledger.opted_out_count,
+        **_sip(line.source),
         "outbox": async_redact_data(outbox, TO_REDACT),
         "history": async_redact_data(history, TO_REDACT),
     }
     if (rejected := rejected_requests(line.source)) is not None:
         diagnostics["rejected_webhook_requests"] = rejected
     return diagnostics
+
+
+def _sip(source: object) -> dict[str, Any]:
+    """Return the SIP user agent's counters and registration (SIP lines only)."""
+    if not isinstance(source, SipSource):
+        return {}
+    ua = source.endpoint.ua
+    registration = source.endpoint.registration
+    return {
+        "sip": {
+            "stats": asdict(ua.stats),
+            "transactions": ua.transactions,
+            "registration": None
+            if registration is None
+            else {
+                "state": registration.state,
+                "status": registration.status,
+                "granted": registration.granted,
+            },
+        }
+    }

@@ -130,6 +130,7 @@ from .replies import Keyword, classify
 from .sender import NOTIFY_DOMAIN, ActionSender, NotifySender, Sender, SendError
 from .sources import CallSource
 from .sources.entity import EntitySource, interpreter_for
+from .sources.sip import SipSource
 from .sources.webhook import build_webhook_source
 
 type CallEventListener = Callable[[CallEvent, dict[str, Any]], None]
@@ -314,6 +315,14 @@ class TextBackLine:
         if data.get(CONF_SOURCE) == SourceKind.WEBHOOK:
             return build_webhook_source(
                 self.hass, self.entry, self, self._async_update_listeners
+            )
+        if data.get(CONF_SOURCE) == SourceKind.SIP:
+            return SipSource(
+                self.hass,
+                data,
+                self,
+                dt_util.utcnow,
+                on_auth_failed=lambda: self.entry.async_start_reauth(self.hass),
             )
         return EntitySource(
             self.hass,
