@@ -126,8 +126,8 @@ class LeadBook:
         return sorted(self.open.values(), key=lambda lead: lead.due_at)
 
     def overdue(self, now: datetime) -> list[Lead]:
-        """Return the open leads past their deadline."""
-        return [lead for lead in self.sorted_open() if lead.due_at < now]
+        """Return the open leads whose deadline has come."""
+        return [lead for lead in self.sorted_open() if lead.due_at <= now]
 
     def next_moment(self, now: datetime, remind_before: timedelta) -> datetime | None:
         """Return the next reminder or deadline of an open lead after now."""
