@@ -843,6 +843,23 @@ async def test_set_after_hours_message_refuses_a_broken_template(
     assert hass.states.get(AFTER_HOURS).state == DEFAULT_AFTER_HOURS_MESSAGE
 
 
+@pytest.mark.parametrize("entity_id", [MESSAGE, AFTER_HOURS])
+async def test_a_message_needing_an_empty_detail_is_refused(
+    hass: HomeAssistant, init_integration: MockConfigEntry, entity_id: str
+) -> None:
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            "text",
+            "set_value",
+            {ATTR_ENTITY_ID: entity_id, "value": "Book at {{ booking_link }} now"},
+            blocking=True,
+        )
+
+    assert err.value.translation_key == "missing_detail"
+    assert err.value.translation_placeholders == {"detail": "booking_link"}
+    assert "{detail}" in TRANSLATIONS["exceptions"]["missing_detail"]["message"]
+
+
 async def test_after_hours_message_may_be_emptied_but_the_message_may_not(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:

@@ -1441,3 +1441,29 @@ async def _open_texting_options(hass: HomeAssistant, entry_id: str) -> FlowResul
     return await hass.config_entries.options.async_configure(
         result["flow_id"], {"next_step_id": "texting"}
     )
+
+
+async def test_saving_options_keeps_a_title_renamed_in_the_ui(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    hass.config_entries.async_update_entry(init_integration, title="Shop phone")
+
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "timing"}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            "busy_only": False,
+            "delay_seconds": 0,
+            "quiet_hours": False,
+            "quiet_start": "21:00:00",
+            "quiet_end": "08:00:00",
+            "quiet_action": "hold",
+        },
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert init_integration.title == "Shop phone"

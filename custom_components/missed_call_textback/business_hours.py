@@ -167,8 +167,8 @@ class BusinessHours:
         upcoming = state.attributes.get(SCHEDULE_NEXT_EVENT)
         if isinstance(upcoming, str):
             upcoming = dt_util.parse_datetime(upcoming)
-        if not isinstance(upcoming, datetime):
-            upcoming = None
+        # Instants in UTC, like the weekly schedule's.
+        upcoming = dt_util.as_utc(upcoming) if isinstance(upcoming, datetime) else None
         return hours.OpenState(
             is_open=is_open,
             next_change=upcoming,

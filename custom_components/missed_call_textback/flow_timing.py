@@ -428,7 +428,12 @@ class TimingOptionsFlow(OptionsFlow):
                 raise FlowError(
                     CONF_AFTER_HOURS_MESSAGE, "invalid_template", str(err)
                 ) from err
-        if missing := missing_details(f"{message} {after_hours}", details):
+        # Variants use the same details: emptying one they need is refused too.
+        variants = " ".join(
+            str(options.get(variant_key(variant, "message")) or "")
+            for variant in EXTRA_VARIANTS
+        )
+        if missing := missing_details(f"{message} {after_hours} {variants}", details):
             raise FlowError(missing[0], "missing_detail", missing[0])
 
     async def async_step_variants(
@@ -502,8 +507,9 @@ class TimingOptionsFlow(OptionsFlow):
     @callback
     def _async_save(self) -> ConfigFlowResult:
         entry = self.config_entry
-        if self._options.get(CONF_LINE_NAME, entry.title) != entry.title:
-            self.hass.config_entries.async_update_entry(
-                entry, title=self._options[CONF_LINE_NAME]
-            )
+        # Only a changed line name renames the entry (a rename in the UI stays).
+        if (name := self._options.get(CONF_LINE_NAME)) and name != entry.options.get(
+            CONF_LINE_NAME
+        ):
+            self.hass.config_entries.async_update_entry(entry, title=name)
         return self.async_create_entry(data=self._options)

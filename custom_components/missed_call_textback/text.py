@@ -16,7 +16,7 @@ from .const import CONF_AFTER_HOURS_MESSAGE, CONF_MESSAGE, DOMAIN, MAX_MESSAGE_L
 from .data import TextBackConfigEntry
 from .entity import TextBackEntity
 from .line import TextBackLine
-from .message import async_check_message
+from .message import async_check_message, missing_details
 from .sms import sms_info
 
 PARALLEL_UPDATES = 0
@@ -88,18 +88,21 @@ class TextBackMessage(TextBackEntity, TextEntity):
     async def async_set_value(self, value: str) -> None:
         """Check the new template, then store it in the line's options."""
         if value.strip() or self.entity_description.option == CONF_MESSAGE:
+            details = self.line.details(self.line.variants[0])
             try:
-                async_check_message(
-                    self.hass,
-                    value,
-                    details=self.line.details(self.line.variants[0]),
-                )
+                async_check_message(self.hass, value, details=details)
             except TemplateError as err:
                 raise ServiceValidationError(
                     translation_domain=DOMAIN,
                     translation_key="invalid_template",
                     translation_placeholders={"error": str(err)},
                 ) from err
+            if missing := missing_details(value, details):
+                raise ServiceValidationError(
+                    translation_domain=DOMAIN,
+                    translation_key="missing_detail",
+                    translation_placeholders={"detail": missing[0]},
+                )
         entry = self.line.entry
         self.hass.config_entries.async_update_entry(
             entry, options={**entry.options, self.entity_description.option: value}
