@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import MATCH_ALL
 from homeassistant.core import Event, HomeAssistant, callback
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.missed_call_textback.const import (
     CONF_ENTITY_ID,
@@ -119,3 +124,21 @@ def record_events(hass: HomeAssistant) -> list[tuple[str, dict[str, Any]]]:
 
     hass.bus.async_listen(MATCH_ALL, _listener)
     return seen
+
+
+async def async_pass(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, wait: timedelta
+) -> None:
+    """Let time pass and run whatever timers came due."""
+    freezer.tick(wait)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def async_move_to(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, at: datetime
+) -> None:
+    """Move the clock to a moment and run whatever timers came due."""
+    freezer.move_to(at)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)

@@ -12,7 +12,6 @@ from homeassistant.exceptions import ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_fire_time_changed,
     async_mock_service,
 )
 
@@ -33,6 +32,7 @@ from .line_helpers import (
     STORE_KEY,
     async_add_line,
     async_miss_call,
+    async_move_to,
     idle,
     make_entry,
     ring,
@@ -71,14 +71,6 @@ async def _line(
     entry = make_entry(entry_data, entry_options, **{**OWNER, **options})
     await async_add_line(hass, entry)
     return entry
-
-
-async def _to(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, at: datetime
-) -> None:
-    freezer.move_to(at)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 def _state(hass: HomeAssistant, entity_id: str) -> str:
@@ -138,11 +130,11 @@ async def test_the_owner_is_reminded_before_the_deadline_then_it_is_overdue(
     await _line(hass, entry_data, entry_options)
     await async_miss_call(hass, "6502530000", "Jordan")
 
-    await _to(hass, frozen_clock, DUE - timedelta(minutes=10, seconds=1))
+    await async_move_to(hass, frozen_clock, DUE - timedelta(minutes=10, seconds=1))
     assert _of(events, "follow_up_due") == []
     assert owner_notes == []
 
-    await _to(hass, frozen_clock, DUE - timedelta(minutes=10))
+    await async_move_to(hass, frozen_clock, DUE - timedelta(minutes=10))
     (due,) = _of(events, "follow_up_due")
     assert due["number"] == CALLER
     assert due["due_at"] == DUE.isoformat()
@@ -155,13 +147,13 @@ async def test_the_owner_is_reminded_before_the_deadline_then_it_is_overdue(
     ]
     assert _state(hass, OVERDUE) == "0"
 
-    await _to(hass, frozen_clock, DUE - timedelta(seconds=1))
+    await async_move_to(hass, frozen_clock, DUE - timedelta(seconds=1))
     assert _state(hass, OVERDUE) == "0"
-    await _to(hass, frozen_clock, DUE)
+    await async_move_to(hass, frozen_clock, DUE)
     assert _state(hass, OVERDUE) == "1"
     assert hass.states.get(OVERDUE).attributes["leads"][0]["number"] == CALLER
     # One reminder per lead, however long it stays open.
-    await _to(hass, frozen_clock, DUE + timedelta(hours=5))
+    await async_move_to(hass, frozen_clock, DUE + timedelta(hours=5))
     assert len(owner_notes) == 1
 
 
@@ -176,9 +168,9 @@ async def test_a_reminder_set_to_zero_comes_at_the_deadline(
     await _line(hass, entry_data, entry_options, **{CONF_REMIND_MINUTES: 0})
     await async_miss_call(hass, "6502530000")
 
-    await _to(hass, frozen_clock, DUE - timedelta(seconds=1))
+    await async_move_to(hass, frozen_clock, DUE - timedelta(seconds=1))
     assert owner_notes == []
-    await _to(hass, frozen_clock, DUE)
+    await async_move_to(hass, frozen_clock, DUE)
     assert len(owner_notes) == 1
 
 
@@ -210,7 +202,7 @@ async def test_without_a_notify_service_the_reminder_is_only_an_event(
     await _line(hass, entry_data, entry_options, **{CONF_FOLLOW_UP_NOTIFY: ""})
     await async_miss_call(hass, "6502530000")
 
-    await _to(hass, frozen_clock, DUE)
+    await async_move_to(hass, frozen_clock, DUE)
 
     assert len(_of(events, "follow_up_due")) == 1
     assert owner_notes == []
@@ -229,7 +221,7 @@ async def test_a_missing_owner_notify_service_is_logged_not_fatal(
     )
     await async_miss_call(hass, "6502530000")
 
-    await _to(hass, frozen_clock, DUE)
+    await async_move_to(hass, frozen_clock, DUE)
 
     logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
     assert any("could not notify the owner" in message for message in logged)
@@ -414,7 +406,7 @@ async def test_a_reply_is_forwarded_to_the_owner_and_attached_to_the_lead(
     assert _state(hass, "sensor.main_line_replies") == "2"
     assert _state(hass, "sensor.main_line_reply_rate") == "100.0"
     # The reminder carries what the caller wrote.
-    await _to(hass, frozen_clock, DUE - timedelta(minutes=10))
+    await async_move_to(hass, frozen_clock, DUE - timedelta(minutes=10))
     assert owner_notes[-1].data["message"].endswith('They replied: "Any time after 2"')
     assert _of(events, "follow_up_due")[0]["replies"] == [
         "Leaking tap, can you come today?",
@@ -472,7 +464,7 @@ async def test_open_leads_and_their_reminders_survive_a_restart(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert _state(hass, AWAITING) == "1"
-    await _to(hass, frozen_clock, DUE - timedelta(minutes=10))
+    await async_move_to(hass, frozen_clock, DUE - timedelta(minutes=10))
 
     assert len(owner_notes) == 1
 
@@ -534,7 +526,7 @@ async def test_analytics_sensors_are_long_term_statistics(
     )
     await async_miss_call(hass, "6502530000")
     await async_miss_call(hass, "anonymous")
-    await _to(hass, frozen_clock, NOW + timedelta(seconds=45))
+    await async_move_to(hass, frozen_clock, NOW + timedelta(seconds=45))
 
     expected = {
         "sensor.main_line_missed_calls": ("2", "total_increasing", None),

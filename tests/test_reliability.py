@@ -39,6 +39,7 @@ from .line_helpers import (
     STORE_KEY,
     async_add_line,
     async_miss_call,
+    async_pass,
     idle,
     make_entry,
     record_events,
@@ -111,15 +112,6 @@ def frozen_clock(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
     return freezer
 
 
-async def _pass(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, wait: timedelta
-) -> None:
-    """Let time pass and run whatever timers came due."""
-    freezer.tick(wait)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
-
-
 def _names(events: list[tuple[str, dict[str, Any]]]) -> list[str]:
     # Follow-up reminders come due as the clock moves (see test_follow_up.py).
     return [name for name, _ in events if name != "follow_up_due"]
@@ -147,10 +139,10 @@ async def test_a_failing_text_is_retried_after_each_wait_then_given_up(
     elapsed = timedelta(0)
     for number, wait in enumerate(WAITS, start=2):
         # Nothing happens a second before the wait is over.
-        await _pass(hass, frozen_clock, wait - timedelta(seconds=1))
+        await async_pass(hass, frozen_clock, wait - timedelta(seconds=1))
         assert len(provider.attempts) == number - 1
         assert issue_registry.async_get_issue(DOMAIN, SEND_FAILED_ISSUE) is None
-        await _pass(hass, frozen_clock, timedelta(seconds=1))
+        await async_pass(hass, frozen_clock, timedelta(seconds=1))
         elapsed += wait
         assert len(provider.attempts) == number
 
@@ -201,7 +193,7 @@ async def test_a_failing_text_is_retried_after_each_wait_then_given_up(
     }
 
     # Nothing is tried again once given up, however long it waits.
-    await _pass(hass, frozen_clock, timedelta(hours=2))
+    await async_pass(hass, frozen_clock, timedelta(hours=2))
     assert len(provider.attempts) == 5
 
     # The gateway works again: the next text clears the repair.
@@ -220,7 +212,7 @@ async def test_the_failed_attempts_are_kept_in_the_stored_outbox(
 ) -> None:
     provider.fail()
     await async_miss_call(hass, "6502530000", "Jordan")
-    await _pass(hass, frozen_clock, WAITS[0])
+    await async_pass(hass, frozen_clock, WAITS[0])
 
     call_id = init_integration.runtime_data.ledger.outbox[0].call_id
     assert hass_storage[OUTBOX_KEY]["data"]["outbox"] == [
@@ -250,8 +242,8 @@ async def test_a_text_that_succeeds_on_the_third_attempt_is_sent_once(
     provider.fail(times=2)
     await async_miss_call(hass, "6502530000")
     for wait in WAITS:
-        await _pass(hass, frozen_clock, wait)
-    await _pass(hass, frozen_clock, timedelta(hours=2))
+        await async_pass(hass, frozen_clock, wait)
+    await async_pass(hass, frozen_clock, timedelta(hours=2))
 
     assert provider.attempts == ["+16502530000"] * 3
     assert provider.sent == ["+16502530000"]
@@ -293,12 +285,12 @@ async def test_a_text_waiting_for_its_retry_survives_a_restart(
 
     # The retry is still 30 s away: nothing is sent at the start.
     assert provider.sent == []
-    await _pass(hass, frozen_clock, WAITS[0] - timedelta(seconds=1))
+    await async_pass(hass, frozen_clock, WAITS[0] - timedelta(seconds=1))
     assert provider.sent == []
-    await _pass(hass, frozen_clock, timedelta(seconds=1))
+    await async_pass(hass, frozen_clock, timedelta(seconds=1))
     assert sorted(provider.sent) == sorted(numbers)
     # None goes out twice, however long Home Assistant keeps running.
-    await _pass(hass, frozen_clock, timedelta(hours=2))
+    await async_pass(hass, frozen_clock, timedelta(hours=2))
     assert sorted(provider.attempts) == sorted(numbers * 2)
     assert sorted(provider.sent) == sorted(numbers)
     assert _names(events).count("text_sent") == 3
@@ -322,14 +314,14 @@ async def test_a_retry_due_while_home_assistant_was_down_is_sent_at_start(
     await hass.async_block_till_done(wait_background_tasks=True)
 
     # Down for a minute: the retry moment passes meanwhile.
-    await _pass(hass, frozen_clock, timedelta(minutes=1))
+    await async_pass(hass, frozen_clock, timedelta(minutes=1))
     assert provider.attempts == ["+16502530000"]
     provider.failures_left = 0
     assert await hass.config_entries.async_setup(init_integration.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
 
     assert provider.sent == ["+16502530000"]
-    await _pass(hass, frozen_clock, timedelta(hours=2))
+    await async_pass(hass, frozen_clock, timedelta(hours=2))
     assert provider.attempts == ["+16502530000"] * 2
     assert provider.sent == ["+16502530000"]
     assert _names(events) == ["missed_call", "text_failed", "text_sent"]
@@ -344,14 +336,14 @@ async def test_a_reload_mid_retry_neither_loses_nor_repeats_the_text(
 ) -> None:
     provider.fail(times=2)
     await async_miss_call(hass, "6502530000")
-    await _pass(hass, frozen_clock, WAITS[0])
+    await async_pass(hass, frozen_clock, WAITS[0])
     assert len(provider.attempts) == 2
 
     assert await hass.config_entries.async_reload(init_integration.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert provider.sent == []
-    await _pass(hass, frozen_clock, WAITS[1])
-    await _pass(hass, frozen_clock, timedelta(hours=2))
+    await async_pass(hass, frozen_clock, WAITS[1])
+    await async_pass(hass, frozen_clock, timedelta(hours=2))
 
     assert provider.attempts == ["+16502530000"] * 3
     assert provider.sent == ["+16502530000"]
@@ -399,7 +391,7 @@ async def test_a_notify_service_registered_later_gets_the_retried_text(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert issue_registry.async_get_issue(DOMAIN, NOTIFY_ISSUE) is None
 
-    await _pass(hass, frozen_clock, WAITS[0])
+    await async_pass(hass, frozen_clock, WAITS[0])
     assert late.sent == ["+16502530000"]
     assert _names(events) == ["missed_call", "text_failed", "text_sent"]
     assert issue_registry.async_get_issue(DOMAIN, SEND_FAILED_ISSUE) is None
@@ -511,7 +503,7 @@ async def test_the_daily_cap_skips_callers_once_reached(
 
     for number in ("6502530000", "4155550123"):
         await async_miss_call(hass, number)
-    await _pass(hass, frozen_clock, timedelta(hours=5))
+    await async_pass(hass, frozen_clock, timedelta(hours=5))
     await async_miss_call(hass, "2125550199")
 
     assert len(sms_calls) == 2
@@ -582,12 +574,12 @@ async def test_a_call_shorter_than_the_minimum_ring_is_not_texted(
 
     ring(hass, "6502530000")
     await hass.async_block_till_done()
-    await _pass(hass, frozen_clock, timedelta(seconds=1))
+    await async_pass(hass, frozen_clock, timedelta(seconds=1))
     idle(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
     ring(hass, "4155550123")
     await hass.async_block_till_done()
-    await _pass(hass, frozen_clock, timedelta(seconds=5))
+    await async_pass(hass, frozen_clock, timedelta(seconds=5))
     idle(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
 

@@ -33,6 +33,7 @@ from .line_helpers import (
     OUTBOX_KEY,
     async_add_line,
     async_miss_call,
+    async_pass,
     idle,
     make_entry,
     ring,
@@ -54,15 +55,6 @@ def frozen_clock(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
     """Freeze the clock: delays and quiet hours are moved through by hand."""
     freezer.move_to(NOW)
     return freezer
-
-
-async def _pass(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, wait: timedelta
-) -> None:
-    """Let time pass and run whatever timers came due."""
-    freezer.tick(wait)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def _line(
@@ -124,10 +116,10 @@ async def test_a_delayed_text_goes_out_when_the_delay_ends(
     assert events[1][1]["reason"] == "delay"
     assert events[1][1]["variant"] == "a"
     assert sms_calls == []
-    await _pass(hass, frozen_clock, timedelta(seconds=89))
+    await async_pass(hass, frozen_clock, timedelta(seconds=89))
     assert sms_calls == []
 
-    await _pass(hass, frozen_clock, timedelta(seconds=1))
+    await async_pass(hass, frozen_clock, timedelta(seconds=1))
 
     assert _texts(sms_calls) == [(CALLER, DEFAULT_TEXT)]
     assert _names(events)[-1] == "text_sent"
@@ -168,14 +160,14 @@ async def test_a_caller_who_rings_again_and_gets_through_is_not_texted(
 ) -> None:
     entry = await _line(hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 120})
     await async_miss_call(hass, "6502530000")
-    await _pass(hass, frozen_clock, timedelta(seconds=40))
+    await async_pass(hass, frozen_clock, timedelta(seconds=40))
 
     await _answered_call(hass, "6502530000", "2026-11-26T10:00:40")
 
     skipped = [data for name, data in events if name == "text_skipped"]
     assert [data["reason"] for data in skipped] == ["answered_later"]
     assert skipped[0]["number"] == CALLER
-    await _pass(hass, frozen_clock, timedelta(minutes=5))
+    await async_pass(hass, frozen_clock, timedelta(minutes=5))
     assert sms_calls == []
     assert entry.runtime_data.ledger.outbox == []
     assert hass_storage[OUTBOX_KEY]["data"]["outbox"] == []
@@ -201,7 +193,7 @@ async def test_a_caller_the_owner_calls_back_is_not_texted(
     assert [data["reason"] for name, data in events if name == "text_skipped"] == [
         "called_back"
     ]
-    await _pass(hass, frozen_clock, timedelta(minutes=5))
+    await async_pass(hass, frozen_clock, timedelta(minutes=5))
     assert sms_calls == []
 
 
@@ -217,7 +209,7 @@ async def test_a_callback_to_someone_else_keeps_the_text(
 
     await _callback(hass, OTHER)
     await _answered_call(hass, OTHER, "2026-11-26T10:00:20")
-    await _pass(hass, frozen_clock, timedelta(seconds=60))
+    await async_pass(hass, frozen_clock, timedelta(seconds=60))
 
     assert _texts(sms_calls) == [(CALLER, DEFAULT_TEXT)]
 
@@ -232,7 +224,7 @@ async def test_a_callback_after_the_text_went_out_changes_nothing(
 ) -> None:
     entry = await _line(hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 10})
     await async_miss_call(hass, "6502530000")
-    await _pass(hass, frozen_clock, timedelta(seconds=10))
+    await async_pass(hass, frozen_clock, timedelta(seconds=10))
 
     await _callback(hass, CALLER)
 
@@ -255,7 +247,7 @@ async def test_switching_text_back_off_drops_a_waiting_text(
     await hass.services.async_call(
         "switch", "turn_off", {"entity_id": "switch.main_line_text_back"}, blocking=True
     )
-    await _pass(hass, frozen_clock, timedelta(seconds=60))
+    await async_pass(hass, frozen_clock, timedelta(seconds=60))
 
     assert sms_calls == []
     assert [data["reason"] for name, data in events if name == "text_skipped"] == [
@@ -279,13 +271,13 @@ async def test_a_delayed_text_survives_a_restart_and_is_sent_once(
     assert stored["message"] == ""  # rendered when it is due
 
     assert await hass.config_entries.async_unload(entry.entry_id)
-    await _pass(hass, frozen_clock, timedelta(seconds=100))
+    await async_pass(hass, frozen_clock, timedelta(seconds=100))
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert sms_calls == []
 
-    await _pass(hass, frozen_clock, timedelta(seconds=200))
-    await _pass(hass, frozen_clock, timedelta(minutes=10))
+    await async_pass(hass, frozen_clock, timedelta(seconds=200))
+    await async_pass(hass, frozen_clock, timedelta(minutes=10))
 
     assert _texts(sms_calls) == [(CALLER, DEFAULT_TEXT)]
 
@@ -334,7 +326,7 @@ async def test_quiet_hours_hold_a_text_until_they_end(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert sms_calls == []
 
-    await _pass(hass, frozen_clock, timedelta(seconds=1))
+    await async_pass(hass, frozen_clock, timedelta(seconds=1))
 
     assert _texts(sms_calls) == [(CALLER, DEFAULT_TEXT)]
 
@@ -351,7 +343,7 @@ async def test_quiet_hours_can_skip_the_text_instead(
     frozen_clock.move_to(datetime(2026, 11, 27, 10, 0, tzinfo=UTC))  # 05:00
 
     await async_miss_call(hass, "6502530000")
-    await _pass(hass, frozen_clock, timedelta(hours=12))
+    await async_pass(hass, frozen_clock, timedelta(hours=12))
 
     assert sms_calls == []
     assert events[-1][0] == "text_skipped"
@@ -388,7 +380,7 @@ async def test_a_delay_that_ends_in_quiet_hours_is_held_until_morning(
         events[-1][1]["send_at"]
         == datetime(2026, 11, 27, 13, 0, tzinfo=UTC).isoformat()
     )
-    await _pass(hass, frozen_clock, timedelta(minutes=10))
+    await async_pass(hass, frozen_clock, timedelta(minutes=10))
     assert sms_calls == []
 
 
@@ -607,7 +599,7 @@ async def test_a_variant_removed_later_falls_back_to_the_message(
         entry, options={**entry.options, CONF_VARIANT_MODE: "off"}
     )
     await hass.async_block_till_done()
-    await _pass(hass, frozen_clock, timedelta(seconds=60))
+    await async_pass(hass, frozen_clock, timedelta(seconds=60))
 
     assert sorted(_texts(sms_calls)) == sorted(
         [(OTHER, DEFAULT_TEXT), (CALLER, DEFAULT_TEXT)]
@@ -642,6 +634,6 @@ async def test_an_answered_call_from_a_withheld_number_cancels_nothing(
     await async_miss_call(hass, "6502530000")
 
     await _answered_call(hass, "", "2026-11-26T10:00:10")
-    await _pass(hass, frozen_clock, timedelta(seconds=60))
+    await async_pass(hass, frozen_clock, timedelta(seconds=60))
 
     assert _texts(sms_calls) == [(CALLER, DEFAULT_TEXT)]
