@@ -7,16 +7,18 @@ show. The line persists it through its ledger and sets the timers.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from statistics import median
 from typing import Any
 
-# Open leads kept at most; beyond it the oldest is dropped (never resolved).
-MAX_OPEN_LEADS = 500
+# Open leads kept at most (as many as the line's history); beyond it the one
+# due first is dropped unresolved.
+MAX_OPEN_LEADS = 200
 # Medians are taken over the newest this many measurements.
 DURATION_WINDOW = 200
 
@@ -118,34 +120,66 @@ class LeadBook:
         self.replies = 0
         self._to_text: deque[float] = deque(maxlen=DURATION_WINDOW)
         self._to_follow_up: deque[float] = deque(maxlen=DURATION_WINDOW)
+        # The open leads by deadline, rebuilt only after a change: the entities
+        # read it on every update of the line.
+        self._sorted: list[Lead] | None = None
+        # Counts every change of the open leads, for memo().
+        self.version = 0
+        self._memo: dict[str, tuple[int, int, Any]] = {}
 
     # --- queries -----------------------------------------------------------
 
     def sorted_open(self) -> list[Lead]:
         """Return the open leads, the most urgent first."""
-        return sorted(self.open.values(), key=lambda lead: lead.due_at)
+        if self._sorted is None:
+            self._sorted = sorted(self.open.values(), key=lambda lead: lead.due_at)
+        return self._sorted
 
     def overdue(self, now: datetime) -> list[Lead]:
         """Return the open leads whose deadline has come."""
-        return [lead for lead in self.sorted_open() if lead.due_at <= now]
+        leads = self.sorted_open()
+        return leads[: bisect_right(leads, now, key=lambda lead: lead.due_at)]
 
     def next_moment(self, now: datetime, remind_before: timedelta) -> datetime | None:
         """Return the next reminder or deadline of an open lead after now."""
-        moments = [lead.due_at for lead in self.open.values()]
-        moments += [
-            lead.due_at - remind_before
-            for lead in self.open.values()
-            if not lead.reminded
-        ]
-        return min((moment for moment in moments if moment > now), default=None)
+        leads = self.sorted_open()
+        upcoming = leads[bisect_right(leads, now, key=lambda lead: lead.due_at) :]
+        deadline = upcoming[0].due_at if upcoming else None
+        # Reminders keep the deadlines' order: the first one still ahead wins.
+        reminder = next(
+            (
+                lead.due_at - remind_before
+                for lead in upcoming
+                if not lead.reminded and lead.due_at - remind_before > now
+            ),
+            None,
+        )
+        return min((m for m in (deadline, reminder) if m is not None), default=None)
 
     def due_reminders(self, now: datetime, remind_before: timedelta) -> list[Lead]:
         """Return the leads whose reminder is due now (by their deadline)."""
-        return [
-            lead
-            for lead in self.sorted_open()
-            if not lead.reminded and lead.due_at - remind_before <= now <= lead.due_at
-        ]
+        leads = self.sorted_open()
+        start = bisect_right(leads, now, key=lambda lead: lead.due_at)
+        # Deadlines at exactly now still get their reminder (0 minutes before).
+        while start > 0 and leads[start - 1].due_at == now:
+            start -= 1
+        due: list[Lead] = []
+        for lead in leads[start:]:
+            if lead.due_at - remind_before > now:
+                break  # sorted by deadline: the later ones are not due either
+            if not lead.reminded:
+                due.append(lead)
+        return due
+
+    def memo[T](self, name: str, count: int, build: Callable[[], T]) -> T:
+        """Return what build made for this state of the leads, building it once."""
+        cached = self._memo.get(name)
+        if cached is not None and cached[:2] == (self.version, count):
+            value: T = cached[2]
+            return value
+        value = build()
+        self._memo[name] = (self.version, count, value)
+        return value
 
     @property
     def median_to_text(self) -> float | None:
@@ -163,6 +197,8 @@ class LeadBook:
 
     def add(self, lead: Lead) -> None:
         """Open a lead for a text that went out."""
+        self._sorted = None
+        self.version += 1
         self.open[lead.call_id] = lead
         while len(self.open) > MAX_OPEN_LEADS:
             del self.open[min(self.open.values(), key=lambda x: x.due_at).call_id]
@@ -177,6 +213,7 @@ class LeadBook:
         if not leads:
             return None
         lead = max(leads, key=lambda candidate: candidate.texted_at)
+        self.version += 1
         if not lead.replies:
             self.total.replied += 1
             self.variants.setdefault(lead.variant, Tally()).replied += 1
@@ -204,6 +241,8 @@ class LeadBook:
         self, leads: Iterable[Lead], at: datetime, resolution: Resolution
     ) -> list[Resolved]:
         resolved: list[Resolved] = []
+        self._sorted = None
+        self.version += 1
         for lead in list(leads):
             del self.open[lead.call_id]
             done = Resolved(lead=lead, resolved_at=at, resolution=resolution)
@@ -229,6 +268,8 @@ class LeadBook:
 
     def load(self, data: dict[str, Any]) -> None:
         """Restore a stored book (missing keys keep their defaults)."""
+        self._sorted = None
+        self.version += 1
         for stored in data.get("open", []):
             lead = Lead.from_dict(stored)
             self.open[lead.call_id] = lead

@@ -806,7 +806,7 @@ class TextBackLine:
         repairs.clear_send_problems(self.hass, self.entry.entry_id)
         self._fire(CallEvent.TEXT_SENT, {**base, "message": item.message}, context)
         # A promise shorter than the reminder lead time is reminded of at once.
-        self._async_lead_moment(now)
+        self._async_lead_moment(now, redraw=False)
         return {
             "call_id": item.call_id,
             "result": "sent",
@@ -917,7 +917,7 @@ class TextBackLine:
             )
 
     @callback
-    def _async_lead_moment(self, now: datetime) -> None:
+    def _async_lead_moment(self, now: datetime, *, redraw: bool = True) -> None:
         """Remind the owner of follow-ups coming due; redraw the overdue count."""
         for lead in self.ledger.leads.due_reminders(now, self.remind_before):
             lead.reminded = True
@@ -946,7 +946,8 @@ class TextBackLine:
                 ),
                 "reminder",
             )
-        self._async_update_listeners()
+        if redraw:
+            self._async_update_listeners()
         self._schedule_leads()
 
     async def _async_tell_owner(self, message: str, context: Context | None) -> None:

@@ -20,7 +20,7 @@ from homeassistant.util import dt as dt_util
 
 from .data import TextBackConfigEntry
 from .entity import TextBackEntity
-from .leads import Lead, Tally
+from .leads import Lead, LeadBook, Tally
 from .line import TextBackLine
 from .sources.webhook import WebhookSource, rejected_requests
 
@@ -58,6 +58,11 @@ def _lead_list(leads: list[Lead]) -> dict[str, Any]:
     }
 
 
+def _cached_list(book: LeadBook, name: str, leads: list[Lead]) -> dict[str, Any]:
+    # Rebuilt only when the leads or the count changed, not on every redraw.
+    return book.memo(name, len(leads), lambda: _lead_list(leads))
+
+
 def _variants_on(line: TextBackLine) -> bool:
     return len(line.variants) > 1
 
@@ -86,15 +91,17 @@ SENSORS: tuple[TextBackSensorDescription, ...] = (
         translation_key="awaiting_follow_up",
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda line: len(line.ledger.leads.open),
-        attributes_fn=lambda line: _lead_list(line.ledger.leads.sorted_open()),
+        attributes_fn=lambda line: _cached_list(
+            line.ledger.leads, "awaiting", line.ledger.leads.sorted_open()
+        ),
     ),
     TextBackSensorDescription(
         key="overdue_follow_ups",
         translation_key="overdue_follow_ups",
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda line: len(line.ledger.leads.overdue(dt_util.utcnow())),
-        attributes_fn=lambda line: _lead_list(
-            line.ledger.leads.overdue(dt_util.utcnow())
+        attributes_fn=lambda line: _cached_list(
+            line.ledger.leads, "overdue", line.ledger.leads.overdue(dt_util.utcnow())
         ),
     ),
     TextBackSensorDescription(
