@@ -120,7 +120,13 @@ def record_events(hass: HomeAssistant) -> list[tuple[str, dict[str, Any]]]:
     @callback
     def _listener(event: Event) -> None:
         if event.event_type.startswith(f"{DOMAIN}_"):
-            seen.append((event.event_type.removeprefix(f"{DOMAIN}_"), dict(event.data)))
+            # The links to the Call entity and the device: see test_logbook.py.
+            data = {
+                k: v
+                for k, v in event.data.items()
+                if k not in ("entity_id", "device_id")
+            }
+            seen.append((event.event_type.removeprefix(f"{DOMAIN}_"), data))
 
     hass.bus.async_listen(MATCH_ALL, _listener)
     return seen

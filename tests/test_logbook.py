@@ -7,10 +7,12 @@ from typing import Any
 
 from homeassistant.components.logbook import DOMAIN as LOGBOOK_DOMAIN
 from homeassistant.components.logbook.const import (
+    LOGBOOK_ENTRY_ENTITY_ID,
     LOGBOOK_ENTRY_MESSAGE,
     LOGBOOK_ENTRY_NAME,
 )
-from homeassistant.core import Event, HomeAssistant, ServiceCall
+from homeassistant.core import Event, HomeAssistant, ServiceCall, callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -260,3 +262,26 @@ async def test_the_logbook_describes_the_events_a_real_missed_call_fires(
             LOGBOOK_ENTRY_MESSAGE: f"got a reply from {CALLER}: \u201cThanks\u201d",
         },
     ]
+
+
+async def test_events_name_the_call_entity_and_device_so_the_logbook_files_them(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sms_calls: list[ServiceCall],
+    described: dict[str, tuple[str, Describe]],
+) -> None:
+    seen: list[dict[str, Any]] = []
+    hass.bus.async_listen(
+        EVENT_MISSED_CALL, callback(lambda event: seen.append(dict(event.data)))
+    )
+    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, ENTRY_ID)})
+    assert device is not None
+
+    await async_miss_call(hass, "6502530000", "Jordan")
+    await hass.async_block_till_done()
+
+    assert seen[0]["entity_id"] == "event.main_line_call"
+    assert seen[0]["device_id"] == device.id
+    _, describe = described[EVENT_MISSED_CALL]
+    entry = describe(Event(EVENT_MISSED_CALL, seen[0]))
+    assert entry[LOGBOOK_ENTRY_ENTITY_ID] == "event.main_line_call"

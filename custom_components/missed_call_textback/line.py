@@ -25,7 +25,11 @@ from homeassistant.exceptions import (
     HomeAssistantError,
     TemplateError,
 )
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.helpers.event import (
     async_track_point_in_utc_time,
     async_track_time_change,
@@ -173,6 +177,7 @@ class TextBackLine:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._retry_timers: dict[str, CALLBACK_TYPE] = {}
         self._lead_timer: CALLBACK_TYPE | None = None
+        self._link_ids: dict[str, str] | None = None
 
     # --- configuration -----------------------------------------------------
 
@@ -1003,7 +1008,10 @@ class TextBackLine:
             CallEvent.REPLY_RECEIVED,
             {
                 **self._event_data(
-                    call_id, e164, None, self.ledger.variant_of(call_id)
+                    call_id,
+                    e164,
+                    lead.caller_name if lead else None,
+                    self.ledger.variant_of(call_id),
                 ),
                 "text": text,
                 "keyword": keyword.value,
@@ -1163,10 +1171,27 @@ class TextBackLine:
     def _fire(
         self, event: CallEvent, data: dict[str, Any], context: Context | None
     ) -> None:
-        self.hass.bus.async_fire(f"{DOMAIN}_{event}", data, context=context)
+        self.hass.bus.async_fire(
+            f"{DOMAIN}_{event}", {**data, **self._links()}, context=context
+        )
         for listener in list(self._event_listeners):
             listener(event, data)
         self._async_update_listeners()
+
+    def _links(self) -> dict[str, str]:
+        """Return the Call entity and the device, so the logbook files events there."""
+        if self._link_ids is None:
+            entry_id = self.entry.entry_id
+            entity_id = er.async_get(self.hass).async_get_entity_id(
+                "event", DOMAIN, f"{entry_id}_call"
+            )
+            device = dr.async_get(self.hass).async_get_device(
+                identifiers={(DOMAIN, entry_id)}
+            )
+            if entity_id is None or device is None:
+                return {}  # not registered yet: try again at the next event
+            self._link_ids = {"entity_id": entity_id, "device_id": device.id}
+        return self._link_ids
 
     # --- notify service health --------------------------------------------
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from homeassistant.components.logbook.const import (
+    LOGBOOK_ENTRY_ENTITY_ID,
     LOGBOOK_ENTRY_MESSAGE,
     LOGBOOK_ENTRY_NAME,
 )
@@ -101,10 +102,14 @@ def async_describe_events(
 
     @callback
     def _entry(event: Event[dict[str, Any]]) -> dict[str, str]:
-        return {
+        entry = {
             LOGBOOK_ENTRY_NAME: str(event.data.get("line_name") or "Text-back"),
             LOGBOOK_ENTRY_MESSAGE: _describe(event),
         }
+        # The line's Call entity: its logbook and the device page list the line.
+        if entity_id := event.data.get("entity_id"):
+            entry[LOGBOOK_ENTRY_ENTITY_ID] = str(entity_id)
+        return entry
 
     for event_type in (
         EVENT_MISSED_CALL,
