@@ -204,7 +204,9 @@ async def test_a_reply_is_forwarded_with_the_number_and_the_text(
     assert _sent(owner_phone) == [
         {
             "title": "Reply on Main line",
-            "message": f'Reply from {CALLER}: "Leaking tap, any time after 3"',
+            "message": (
+                f'Reply from Jordan Smith ({CALLER}): "Leaking tap, any time after 3"'
+            ),
         }
     ]
 
@@ -226,7 +228,7 @@ async def test_keyword_replies_are_left_out_when_the_owner_says_so(
     await _reply(hass, CALLER, "STOP")
 
     assert [call.data["message"] for call in owner_phone] == [
-        f'Reply from {CALLER}: "Is Monday fine?"'
+        f'Reply from Jordan Smith ({CALLER}): "Is Monday fine?"'
     ]
 
 

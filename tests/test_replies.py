@@ -433,7 +433,7 @@ async def test_a_reply_fires_an_event_with_the_texted_call(
                 "line_name": "Main line",
                 "call_id": call_id,
                 "number": CALLER,
-                "caller_name": None,
+                "caller_name": "Jordan",
                 "variant": "a",
                 "text": "Running late, call me at 3",
                 "keyword": "none",
