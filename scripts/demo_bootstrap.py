@@ -23,9 +23,11 @@ import urllib.request
 
 DOMAIN = "missed_call_textback"
 
-# The answer to each step of the config flow, by step id.
+# The menu item to pick, by step id (the first step asks for the kind of source).
+MENU_CHOICES: dict[str, str] = {"user": "entity"}
+# The answer to each form of the config flow, by step id.
 FLOW_ANSWERS: dict[str, dict[str, Any]] = {
-    "user": {
+    "entity": {
         "line_name": "Demo line",
         "business_name": "Acme Plumbing",
         "preset": "fritzbox",
@@ -162,7 +164,22 @@ def create_demo_line(api: Api) -> str:
             f"cannot start the {DOMAIN} config flow ({status}): {step}. "
             "Does custom_components/missed_call_textback/config_flow.py import?"
         )
-    while step.get("type") == "form":
+    while step.get("type") in ("form", "menu"):
+        if step.get("type") == "menu":
+            choice = MENU_CHOICES.get(step["step_id"])
+            if choice is None or choice not in step.get("menu_options", []):
+                raise BootstrapError(
+                    f"config flow menu {step['step_id']!r} offers "
+                    f"{step.get('menu_options')}, not what this script picks"
+                )
+            status, step = api.request(
+                "POST",
+                f"/api/config/config_entries/flow/{step['flow_id']}",
+                json_body={"next_step_id": choice},
+            )
+            if status != HTTPStatus.OK:
+                raise BootstrapError(f"config flow menu failed ({status}): {step}")
+            continue
         if step.get("errors"):
             raise BootstrapError(
                 f"config flow step {step['step_id']!r} rejected the demo answers: "
