@@ -488,12 +488,17 @@ class TextBackLine:
         """Take an outgoing call the owner placed: a waiting text to it is moot."""
         LOGGER.debug("%s: outgoing call at %s", self.line_name, at)
         self._cancel_scheduled(number, SkipReason.CALLED_BACK)
+        self._resolve_leads_of(number, at, Resolution.CALLED_BACK)
+
+    @callback
+    def _resolve_leads_of(
+        self, number: object, at: datetime, resolution: Resolution
+    ) -> None:
+        """Mark the open leads of a number (as a source reported it) followed up."""
         normalized = normalize_number(number, self.region)
         if isinstance(normalized, PhoneNumber):
             self._async_resolved(
-                self.ledger.leads.resolve_number(
-                    normalized.e164, at, Resolution.CALLED_BACK
-                )
+                self.ledger.leads.resolve_number(normalized.e164, at, resolution)
             )
 
     @callback
@@ -534,13 +539,9 @@ class TextBackLine:
                 LOGGER.debug("%s: call %s was answered", self.line_name, call.call_id)
                 # The caller rang again and got through: no text needed.
                 self._cancel_scheduled(call.number, SkipReason.ANSWERED_LATER)
-                normalized = normalize_number(call.number, self.region)
-                if isinstance(normalized, PhoneNumber):
-                    self._async_resolved(
-                        self.ledger.leads.resolve_number(
-                            normalized.e164, call.started_at, Resolution.ANSWERED
-                        )
-                    )
+                self._resolve_leads_of(
+                    call.number, call.started_at, Resolution.ANSWERED
+                )
                 continue
             if call.outcome is Outcome.VOICEMAIL and not text_voicemail:
                 LOGGER.debug(
