@@ -259,7 +259,7 @@ async def test_the_logbook_describes_the_events_a_real_missed_call_fires(
         },
         {
             LOGBOOK_ENTRY_NAME: "Main line",
-            LOGBOOK_ENTRY_MESSAGE: f"got a reply from {CALLER}: \u201cThanks\u201d",
+            LOGBOOK_ENTRY_MESSAGE: f"got a reply from Jordan ({CALLER}): \u201cThanks\u201d",
         },
     ]
 
