@@ -259,7 +259,9 @@ async def test_the_logbook_describes_the_events_a_real_missed_call_fires(
         },
         {
             LOGBOOK_ENTRY_NAME: "Main line",
-            LOGBOOK_ENTRY_MESSAGE: f"got a reply from Jordan ({CALLER}): \u201cThanks\u201d",
+            LOGBOOK_ENTRY_MESSAGE: (
+                f"got a reply from Jordan ({CALLER}): \u201cThanks\u201d"
+            ),
         },
     ]
 
@@ -274,14 +276,14 @@ async def test_events_name_the_call_entity_and_device_so_the_logbook_files_them(
     hass.bus.async_listen(
         EVENT_MISSED_CALL, callback(lambda event: seen.append(dict(event.data)))
     )
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, ENTRY_ID)})
-    assert device is not None
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), ENTRY_ID)
+    assert len(devices) == 1
 
     await async_miss_call(hass, "6502530000", "Jordan")
     await hass.async_block_till_done()
 
     assert seen[0]["entity_id"] == "event.main_line_call"
-    assert seen[0]["device_id"] == device.id
+    assert seen[0]["device_id"] == devices[0].id
     _, describe = described[EVENT_MISSED_CALL]
     entry = describe(Event(EVENT_MISSED_CALL, seen[0]))
     assert entry[LOGBOOK_ENTRY_ENTITY_ID] == "event.main_line_call"

@@ -25,11 +25,7 @@ from homeassistant.exceptions import (
     HomeAssistantError,
     TemplateError,
 )
-from homeassistant.helpers import (
-    config_validation as cv,
-    device_registry as dr,
-    entity_registry as er,
-)
+from homeassistant.helpers import config_validation as cv, entity_registry as er
 from homeassistant.helpers.event import (
     async_track_point_in_utc_time,
     async_track_time_change,
@@ -1182,16 +1178,17 @@ class TextBackLine:
     def _links(self) -> dict[str, str]:
         """Return the Call entity and the device, so the logbook files events there."""
         if self._link_ids is None:
-            entry_id = self.entry.entry_id
-            entity_id = er.async_get(self.hass).async_get_entity_id(
-                "event", DOMAIN, f"{entry_id}_call"
+            registry = er.async_get(self.hass)
+            entity_id = registry.async_get_entity_id(
+                "event", DOMAIN, f"{self.entry.entry_id}_call"
             )
-            device = dr.async_get(self.hass).async_get_device(
-                identifiers={(DOMAIN, entry_id)}
-            )
-            if entity_id is None or device is None:
+            entity = registry.async_get(entity_id) if entity_id else None
+            if entity is None or entity.device_id is None:
                 return {}  # not registered yet: try again at the next event
-            self._link_ids = {"entity_id": entity_id, "device_id": device.id}
+            self._link_ids = {
+                "entity_id": entity.entity_id,
+                "device_id": entity.device_id,
+            }
         return self._link_ids
 
     # --- notify service health --------------------------------------------
