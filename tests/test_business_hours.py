@@ -1045,6 +1045,26 @@ async def test_hours_step_normalises_and_stores_the_schedule_then_the_line_follo
     assert _suggested(result, CONF_HOLIDAY_SUBDIVISION) == "CA"
 
 
+async def test_a_weekly_schedule_without_any_open_day_is_refused(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    result = await _submit(
+        hass,
+        init_integration.entry_id,
+        "hours",
+        {
+            CONF_HOURS_SOURCE: "weekly",
+            **dict.fromkeys(CONF_WEEKDAYS, "closed"),
+            CONF_HOLIDAY_COUNTRY: "",
+        },
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "no_open_hours"}
+    assert TRANSLATIONS["options"]["error"]["no_open_hours"]
+    assert CONF_HOURS_SOURCE not in init_integration.options
+
+
 async def test_hours_step_takes_a_schedule_helper(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:

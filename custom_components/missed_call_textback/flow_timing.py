@@ -177,6 +177,14 @@ def clean_hours(user_input: Mapping[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def check_open_days(cleaned: dict[str, Any]) -> None:
+    """Refuse a weekly schedule that is never open (every call after hours)."""
+    if cleaned[CONF_HOURS_SOURCE] == HoursSource.WEEKLY and not any(
+        cleaned[day] for day in CONF_WEEKDAYS
+    ):
+        raise FlowError("base", "no_open_hours")
+
+
 def check_region(cleaned: dict[str, Any]) -> None:
     """Check the holiday region (imports country modules: run in an executor)."""
     if not (country := cleaned[CONF_HOLIDAY_COUNTRY]):
@@ -329,6 +337,7 @@ class TimingOptionsFlow(OptionsFlow):
             try:
                 cleaned = clean_hours(user_input)
                 await self.hass.async_add_executor_job(check_region, cleaned)
+                check_open_days(cleaned)
             except FlowError as err:
                 errors[err.field] = err.key
                 placeholders["detail"] = err.detail
