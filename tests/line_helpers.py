@@ -148,3 +148,16 @@ async def async_move_to(
     freezer.move_to(at)
     async_fire_time_changed(hass)
     await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def async_add_idle_line(
+    hass: HomeAssistant,
+    entry_data: dict[str, Any],
+    entry_options: dict[str, Any],
+    **options: Any,
+) -> MockConfigEntry:
+    """Add the conftest line with other options, its call monitor idle."""
+    hass.states.async_set(FRITZ_ENTITY, "idle", {})
+    entry = make_entry(entry_data, entry_options, **options)
+    await async_add_line(hass, entry)
+    return entry

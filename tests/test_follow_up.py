@@ -30,11 +30,10 @@ from .conftest import FRITZ_ENTITY
 from .line_helpers import (
     OUTBOX_KEY,
     STORE_KEY,
-    async_add_line,
+    async_add_idle_line,
     async_miss_call,
     async_move_to,
     idle,
-    make_entry,
     ring,
 )
 
@@ -67,10 +66,9 @@ async def _line(
     entry_options: dict[str, Any],
     **options: Any,
 ) -> MockConfigEntry:
-    hass.states.async_set(FRITZ_ENTITY, "idle", {})
-    entry = make_entry(entry_data, entry_options, **{**OWNER, **options})
-    await async_add_line(hass, entry)
-    return entry
+    return await async_add_idle_line(
+        hass, entry_data, entry_options, **{**OWNER, **options}
+    )
 
 
 def _state(hass: HomeAssistant, entity_id: str) -> str:

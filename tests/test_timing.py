@@ -10,7 +10,6 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant, ServiceCall
 import pytest
 from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
     async_fire_time_changed,
 )
 
@@ -31,11 +30,10 @@ from .conftest import FRITZ_ENTITY
 from .line_helpers import (
     DEFAULT_TEXT,
     OUTBOX_KEY,
-    async_add_line,
+    async_add_idle_line,
     async_miss_call,
     async_pass,
     idle,
-    make_entry,
     ring,
 )
 
@@ -55,18 +53,6 @@ def frozen_clock(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
     """Freeze the clock: delays and quiet hours are moved through by hand."""
     freezer.move_to(NOW)
     return freezer
-
-
-async def _line(
-    hass: HomeAssistant,
-    entry_data: dict[str, Any],
-    entry_options: dict[str, Any],
-    **options: Any,
-) -> MockConfigEntry:
-    hass.states.async_set(FRITZ_ENTITY, "idle", {})
-    entry = make_entry(entry_data, entry_options, **options)
-    await async_add_line(hass, entry)
-    return entry
 
 
 def _names(events: list[tuple[str, dict[str, Any]]]) -> list[str]:
@@ -107,7 +93,9 @@ async def test_a_delayed_text_goes_out_when_the_delay_ends(
     sms_calls: list[ServiceCall],
     events: list[tuple[str, dict[str, Any]]],
 ) -> None:
-    entry = await _line(hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 90})
+    entry = await async_add_idle_line(
+        hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 90}
+    )
 
     await async_miss_call(hass, "6502530000", "Jordan")
 
@@ -133,7 +121,9 @@ async def test_report_missed_call_answers_when_the_text_is_scheduled(
     entry_options: dict[str, Any],
     sms_calls: list[ServiceCall],
 ) -> None:
-    await _line(hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 30})
+    await async_add_idle_line(
+        hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 30}
+    )
 
     response = await hass.services.async_call(
         "missed_call_textback",
@@ -158,7 +148,9 @@ async def test_a_caller_who_rings_again_and_gets_through_is_not_texted(
     events: list[tuple[str, dict[str, Any]]],
     hass_storage: dict[str, Any],
 ) -> None:
-    entry = await _line(hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 120})
+    entry = await async_add_idle_line(
+        hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 120}
+    )
     await async_miss_call(hass, "6502530000")
     await async_pass(hass, frozen_clock, timedelta(seconds=40))
 
@@ -184,7 +176,9 @@ async def test_a_caller_the_owner_calls_back_is_not_texted(
     sms_calls: list[ServiceCall],
     events: list[tuple[str, dict[str, Any]]],
 ) -> None:
-    await _line(hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 120})
+    await async_add_idle_line(
+        hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 120}
+    )
     await async_miss_call(hass, "6502530000")
 
     # The FRITZ!Box shows the number dialled as the owner typed it.
@@ -204,7 +198,9 @@ async def test_a_callback_to_someone_else_keeps_the_text(
     entry_options: dict[str, Any],
     sms_calls: list[ServiceCall],
 ) -> None:
-    await _line(hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 60})
+    await async_add_idle_line(
+        hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 60}
+    )
     await async_miss_call(hass, "6502530000")
 
     await _callback(hass, OTHER)
@@ -222,7 +218,9 @@ async def test_a_callback_after_the_text_went_out_changes_nothing(
     sms_calls: list[ServiceCall],
     events: list[tuple[str, dict[str, Any]]],
 ) -> None:
-    entry = await _line(hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 10})
+    entry = await async_add_idle_line(
+        hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 10}
+    )
     await async_miss_call(hass, "6502530000")
     await async_pass(hass, frozen_clock, timedelta(seconds=10))
 
@@ -241,7 +239,9 @@ async def test_switching_text_back_off_drops_a_waiting_text(
     sms_calls: list[ServiceCall],
     events: list[tuple[str, dict[str, Any]]],
 ) -> None:
-    await _line(hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 60})
+    await async_add_idle_line(
+        hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 60}
+    )
     await async_miss_call(hass, "6502530000")
 
     await hass.services.async_call(
@@ -263,7 +263,9 @@ async def test_a_delayed_text_survives_a_restart_and_is_sent_once(
     sms_calls: list[ServiceCall],
     hass_storage: dict[str, Any],
 ) -> None:
-    entry = await _line(hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 300})
+    entry = await async_add_idle_line(
+        hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 300}
+    )
     await async_miss_call(hass, "6502530000")
     (stored,) = hass_storage[OUTBOX_KEY]["data"]["outbox"]
     assert stored["next_attempt_at"] == (NOW + timedelta(seconds=300)).isoformat()
@@ -289,7 +291,9 @@ async def test_a_delayed_text_that_came_due_while_stopped_goes_out_at_start(
     entry_options: dict[str, Any],
     sms_calls: list[ServiceCall],
 ) -> None:
-    entry = await _line(hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 60})
+    entry = await async_add_idle_line(
+        hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 60}
+    )
     await async_miss_call(hass, "6502530000")
     assert await hass.config_entries.async_unload(entry.entry_id)
     frozen_clock.tick(timedelta(minutes=5))
@@ -311,7 +315,7 @@ async def test_quiet_hours_hold_a_text_until_they_end(
     sms_calls: list[ServiceCall],
     events: list[tuple[str, dict[str, Any]]],
 ) -> None:
-    await _line(hass, entry_data, entry_options, **QUIET)
+    await async_add_idle_line(hass, entry_data, entry_options, **QUIET)
     # 22:30 in New York.
     frozen_clock.move_to(datetime(2026, 11, 27, 3, 30, tzinfo=UTC))
 
@@ -339,7 +343,9 @@ async def test_quiet_hours_can_skip_the_text_instead(
     sms_calls: list[ServiceCall],
     events: list[tuple[str, dict[str, Any]]],
 ) -> None:
-    await _line(hass, entry_data, entry_options, **QUIET, **{CONF_QUIET_ACTION: "skip"})
+    await async_add_idle_line(
+        hass, entry_data, entry_options, **QUIET, **{CONF_QUIET_ACTION: "skip"}
+    )
     frozen_clock.move_to(datetime(2026, 11, 27, 10, 0, tzinfo=UTC))  # 05:00
 
     await async_miss_call(hass, "6502530000")
@@ -356,7 +362,7 @@ async def test_quiet_hours_let_daytime_texts_through(
     entry_options: dict[str, Any],
     sms_calls: list[ServiceCall],
 ) -> None:
-    await _line(hass, entry_data, entry_options, **QUIET)
+    await async_add_idle_line(hass, entry_data, entry_options, **QUIET)
 
     await async_miss_call(hass, "6502530000")  # 10:00 in New York
 
@@ -371,7 +377,9 @@ async def test_a_delay_that_ends_in_quiet_hours_is_held_until_morning(
     sms_calls: list[ServiceCall],
     events: list[tuple[str, dict[str, Any]]],
 ) -> None:
-    await _line(hass, entry_data, entry_options, **QUIET, **{CONF_DELAY_SECONDS: 600})
+    await async_add_idle_line(
+        hass, entry_data, entry_options, **QUIET, **{CONF_DELAY_SECONDS: 600}
+    )
     frozen_clock.move_to(datetime(2026, 11, 27, 1, 55, tzinfo=UTC))  # 20:55
 
     await async_miss_call(hass, "6502530000")
@@ -391,7 +399,7 @@ async def test_a_held_text_survives_a_restart(
     entry_options: dict[str, Any],
     sms_calls: list[ServiceCall],
 ) -> None:
-    entry = await _line(hass, entry_data, entry_options, **QUIET)
+    entry = await async_add_idle_line(hass, entry_data, entry_options, **QUIET)
     frozen_clock.move_to(datetime(2026, 11, 27, 4, 0, tzinfo=UTC))  # 23:00
     await async_miss_call(hass, "6502530000")
     assert await hass.config_entries.async_unload(entry.entry_id)
@@ -415,7 +423,7 @@ async def test_busy_only_skips_a_call_missed_on_a_free_line(
     sms_calls: list[ServiceCall],
     events: list[tuple[str, dict[str, Any]]],
 ) -> None:
-    await _line(hass, entry_data, entry_options, **{CONF_BUSY_ONLY: True})
+    await async_add_idle_line(hass, entry_data, entry_options, **{CONF_BUSY_ONLY: True})
 
     await async_miss_call(hass, "6502530000")
 
@@ -429,7 +437,7 @@ async def test_busy_only_texts_a_call_missed_while_another_was_in_progress(
     entry_options: dict[str, Any],
     sms_calls: list[ServiceCall],
 ) -> None:
-    await _line(hass, entry_data, entry_options, **{CONF_BUSY_ONLY: True})
+    await async_add_idle_line(hass, entry_data, entry_options, **{CONF_BUSY_ONLY: True})
 
     # On the phone with one customer while another rings and gives up.
     ring(hass, OTHER, at="2026-11-26T09:58:00")
@@ -447,7 +455,7 @@ async def test_busy_only_texts_a_caller_who_rang_before_another_call_was_answere
     entry_options: dict[str, Any],
     sms_calls: list[ServiceCall],
 ) -> None:
-    await _line(hass, entry_data, entry_options, **{CONF_BUSY_ONLY: True})
+    await async_add_idle_line(hass, entry_data, entry_options, **{CONF_BUSY_ONLY: True})
 
     # Two callers ring at once; the owner picks up the second.
     ring(hass, "6502530000", at="2026-11-26T10:00:00")
@@ -476,7 +484,9 @@ async def test_round_robin_variants_are_assigned_in_turn_and_balanced(
     sms_calls: list[ServiceCall],
     events: list[tuple[str, dict[str, Any]]],
 ) -> None:
-    entry = await _line(hass, entry_data, entry_options, **VARIANTS, **NO_CAPS)
+    entry = await async_add_idle_line(
+        hass, entry_data, entry_options, **VARIANTS, **NO_CAPS
+    )
 
     for _ in range(300):
         await async_miss_call(hass, "6502530000")
@@ -502,7 +512,7 @@ async def test_random_variants_draw_every_variant(
     sms_calls: list[ServiceCall],
     events: list[tuple[str, dict[str, Any]]],
 ) -> None:
-    await _line(
+    await async_add_idle_line(
         hass,
         entry_data,
         entry_options,
@@ -527,7 +537,9 @@ async def test_the_round_robin_turn_survives_a_restart(
     sms_calls: list[ServiceCall],
     events: list[tuple[str, dict[str, Any]]],
 ) -> None:
-    entry = await _line(hass, entry_data, entry_options, **VARIANTS, **NO_CAPS)
+    entry = await async_add_idle_line(
+        hass, entry_data, entry_options, **VARIANTS, **NO_CAPS
+    )
     await async_miss_call(hass, "6502530000")
     await async_miss_call(hass, "6502530000")
 
@@ -546,7 +558,7 @@ async def test_variants_off_always_sends_the_message(
     sms_calls: list[ServiceCall],
     events: list[tuple[str, dict[str, Any]]],
 ) -> None:
-    await _line(
+    await async_add_idle_line(
         hass,
         entry_data,
         entry_options,
@@ -567,7 +579,7 @@ async def test_a_reply_carries_the_variant_its_call_was_texted_with(
     sms_calls: list[ServiceCall],
     events: list[tuple[str, dict[str, Any]]],
 ) -> None:
-    await _line(hass, entry_data, entry_options, **VARIANTS, **NO_CAPS)
+    await async_add_idle_line(hass, entry_data, entry_options, **VARIANTS, **NO_CAPS)
     await async_miss_call(hass, OTHER)
     await async_miss_call(hass, "6502530000")
 
@@ -589,7 +601,7 @@ async def test_a_variant_removed_later_falls_back_to_the_message(
     entry_options: dict[str, Any],
     sms_calls: list[ServiceCall],
 ) -> None:
-    entry = await _line(
+    entry = await async_add_idle_line(
         hass, entry_data, entry_options, **VARIANTS, **NO_CAPS, delay_seconds=60
     )
     await async_miss_call(hass, OTHER)  # variant a
@@ -612,7 +624,9 @@ async def test_the_call_event_entity_shows_a_scheduled_text(
     entry_options: dict[str, Any],
     sms_calls: list[ServiceCall],
 ) -> None:
-    await _line(hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 300})
+    await async_add_idle_line(
+        hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 300}
+    )
 
     await async_miss_call(hass, "6502530000", "Jordan")
 
@@ -630,7 +644,9 @@ async def test_an_answered_call_from_a_withheld_number_cancels_nothing(
     entry_options: dict[str, Any],
     sms_calls: list[ServiceCall],
 ) -> None:
-    await _line(hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 60})
+    await async_add_idle_line(
+        hass, entry_data, entry_options, **{CONF_DELAY_SECONDS: 60}
+    )
     await async_miss_call(hass, "6502530000")
 
     await _answered_call(hass, "", "2026-11-26T10:00:10")

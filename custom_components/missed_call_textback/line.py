@@ -507,7 +507,7 @@ class TextBackLine:
             if (cancel := self._retry_timers.pop(item.call_id, None)) is not None:
                 cancel()
             self.outbox.give_up(item)
-            missed_at = dt_util.parse_datetime(item.missed_at) or dt_util.utcnow()
+            missed_at = _when(item.missed_at)
             self._record_skip(
                 self._event_data(
                     item.call_id, item.number, item.caller_name, item.variant
@@ -712,7 +712,7 @@ class TextBackLine:
         if stop is not None:
             # STOP arrived while the text waited for a retry or a restart.
             self.outbox.give_up(item)
-            missed_at = dt_util.parse_datetime(item.missed_at) or dt_util.utcnow()
+            missed_at = _when(item.missed_at)
             return self._record_skip(base, stop, missed_at, context, new=True)
         if not item.message:
             item = replace(item, message=self.render_item(item))
@@ -799,7 +799,7 @@ class TextBackLine:
                 number=item.number,
                 caller_name=item.caller_name,
                 variant=item.variant,
-                missed_at=dt_util.parse_datetime(item.missed_at) or now,
+                missed_at=_when(item.missed_at),
                 texted_at=now,
                 due_at=now + timedelta(minutes=variant.response_minutes),
             )
@@ -1100,7 +1100,7 @@ class TextBackLine:
         set); every text sees its variant's response window.
         """
         variant = self.variant(item.variant)
-        missed_at = dt_util.parse_datetime(item.missed_at) or dt_util.utcnow()
+        missed_at = _when(item.missed_at)
         now = dt_util.utcnow()
         after_hours = item.after_hours and bool(self.after_hours_template.strip())
         source, fallback = (
@@ -1151,8 +1151,7 @@ class TextBackLine:
             called_at=now,
             details=self.details(main),
             is_open=state.is_open,
-            next_open=self.hours.describe(state.next_open or None, now)
-            or SAMPLE_NEXT_OPEN,
+            next_open=self.hours.describe(state.next_open, now) or SAMPLE_NEXT_OPEN,
         )
         try:
             return render(self._template(source), variables)
@@ -1219,6 +1218,11 @@ class TextBackLine:
                 self.line_name,
                 f"{NOTIFY_DOMAIN}.{self.sender.service}",
             )
+
+
+def _when(stored: str) -> datetime:
+    """Read a stored moment; an unreadable one counts as now."""
+    return dt_util.parse_datetime(stored) or dt_util.utcnow()
 
 
 def _who(number: str, caller_name: str | None) -> str:
