@@ -7,10 +7,12 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import MATCH_ALL
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import Event, HomeAssistant, State, callback
+from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
+    mock_restore_cache,
 )
 
 from custom_components.missed_call_textback.const import (
@@ -161,3 +163,19 @@ async def async_add_idle_line(
     entry = make_entry(entry_data, entry_options, **options)
     await async_add_line(hass, entry)
     return entry
+
+
+def restore_from_older_version(hass: HomeAssistant, *states: State) -> None:
+    """Leave entity states as a version that kept the switches in them did.
+
+    Such a version ran before: its entities are in the registry and their last
+    states in the restore cache; the line's Store has no switch or mode yet.
+    """
+    registry = er.async_get(hass)
+    for state in states:
+        domain, object_id = state.entity_id.split(".", 1)
+        key = {"switch": "text_back", "select": "mode"}[domain]
+        registry.async_get_or_create(
+            domain, DOMAIN, f"{ENTRY_ID}_{key}", suggested_object_id=object_id
+        )
+    mock_restore_cache(hass, list(states))

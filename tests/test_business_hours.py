@@ -32,7 +32,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
     async_fire_time_changed,
-    mock_restore_cache,
 )
 
 from custom_components.missed_call_textback.const import (
@@ -74,6 +73,7 @@ from .line_helpers import (
     async_miss_call,
     make_entry,
     record_events,
+    restore_from_older_version,
 )
 
 TRANSLATIONS = json.loads(
@@ -618,14 +618,14 @@ async def test_mode_select_changes_the_mode_and_survives_a_reload(
     ("restored", "expected"),
     [("business_hours", "business_hours"), ("off", "off"), ("nonsense", "always")],
 )
-async def test_mode_select_is_restored_after_a_restart(
+async def test_mode_is_taken_from_an_older_version(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     sms_calls: list[ServiceCall],
     restored: str,
     expected: str,
 ) -> None:
-    mock_restore_cache(hass, [State(MODE, restored)])
+    restore_from_older_version(hass, State(MODE, restored))
     hass.states.async_set("sensor.fritz_box_call_monitor", "idle", {})
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)

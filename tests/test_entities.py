@@ -25,7 +25,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
     async_fire_time_changed,
-    mock_restore_cache,
     snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
@@ -36,7 +35,13 @@ from custom_components.missed_call_textback.const import (
     DEFAULT_MESSAGE,
 )
 
-from .line_helpers import async_add_line, async_miss_call, make_entry, record_events
+from .line_helpers import (
+    async_add_line,
+    async_miss_call,
+    make_entry,
+    record_events,
+    restore_from_older_version,
+)
 from .portable_snapshot import PortableSnapshotExtension
 
 
@@ -153,13 +158,13 @@ async def test_switch_off_stops_texting_and_on_resumes_it(
     assert [call.data["target"] for call in sms_calls] == [["+16502530001"]]
 
 
-async def test_switch_off_is_restored_after_a_restart(
+async def test_switch_off_is_taken_from_an_older_version(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     sms_calls: list[ServiceCall],
     events: list[tuple[str, dict[str, Any]]],
 ) -> None:
-    mock_restore_cache(hass, [State(SWITCH, STATE_OFF)])
+    restore_from_older_version(hass, State(SWITCH, STATE_OFF))
     hass.states.async_set("sensor.fritz_box_call_monitor", "idle", {})
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
@@ -192,12 +197,12 @@ async def test_switch_off_survives_a_reload_of_the_line(
     assert sms_calls == []
 
 
-async def test_switch_on_is_restored_after_a_restart(
+async def test_switch_on_is_taken_from_an_older_version(
     hass: HomeAssistant,
     mock_config_entry: MockConfigEntry,
     sms_calls: list[ServiceCall],
 ) -> None:
-    mock_restore_cache(hass, [State(SWITCH, STATE_ON)])
+    restore_from_older_version(hass, State(SWITCH, STATE_ON))
     hass.states.async_set("sensor.fritz_box_call_monitor", "idle", {})
     mock_config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(mock_config_entry.entry_id)

@@ -150,6 +150,10 @@ async def test_a_missed_call_is_saved_after_the_save_delay(
                 "to_follow_up": [],
             },
             "missed_total": 1,
+            # The owner's switches: never touched, so the defaults apply.
+            "enabled": None,
+            "mode": None,
+            "help_answered": {},
         },
         minor_version=STORAGE_MINOR_VERSION,
     )

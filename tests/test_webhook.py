@@ -1063,6 +1063,9 @@ async def test_twilio_integration_event_texts_missed_calls_and_takes_replies(
         "twilio_data_received", {**_dial_action("no-answer"), "webhook_id": "x"}
     )
     hass.bus.async_fire("twilio_data_received", {"webhook_id": "x", "Foo": "bar"})
+    # The caller answers the text once it arrived (a STOP that beats the text
+    # would stop it: see test_replies.py).
+    await hass.async_block_till_done()
     hass.bus.async_fire(
         "twilio_data_received",
         {"MessageSid": "SM1", "From": CALLER, "Body": "STOP", "webhook_id": "x"},

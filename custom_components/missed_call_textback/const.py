@@ -239,7 +239,7 @@ FRITZBOX_ANSWERING_MACHINE_DEVICES: Final = frozenset(str(i) for i in range(40, 
 HISTORY_CAP: Final = 200
 
 STORAGE_VERSION: Final = 1
-STORAGE_MINOR_VERSION: Final = 2
+STORAGE_MINOR_VERSION: Final = 3
 
 # Bus events.
 EVENT_MISSED_CALL: Final = f"{DOMAIN}_missed_call"

@@ -19,6 +19,10 @@ from typing import Any
 # Open leads kept at most (as many as the line's history); beyond it the one
 # due first is dropped unresolved.
 MAX_OPEN_LEADS = 200
+# Replies kept per texted call (the newest win) and characters kept of each: a
+# chatty caller or a long message cannot grow the line's file without bound.
+MAX_REPLIES_PER_CALL = 20
+MAX_REPLY_CHARS = 500
 # Medians are taken over the newest this many measurements.
 DURATION_WINDOW = 200
 
@@ -217,7 +221,8 @@ class LeadBook:
         if not lead.replies:
             self.total.replied += 1
             self.variants.setdefault(lead.variant, Tally()).replied += 1
-        lead.replies.append({"at": at.isoformat(), "text": text})
+        lead.replies.append({"at": at.isoformat(), "text": text[:MAX_REPLY_CHARS]})
+        del lead.replies[:-MAX_REPLIES_PER_CALL]
         return lead
 
     def resolve_number(

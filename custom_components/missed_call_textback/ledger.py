@@ -13,8 +13,14 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, HISTORY_CAP, LOGGER, STORAGE_MINOR_VERSION, STORAGE_VERSION
-from .leads import LeadBook
+from .const import (
+    DOMAIN,
+    HISTORY_CAP,
+    LOGGER,
+    STORAGE_MINOR_VERSION,
+    STORAGE_VERSION,
+)
+from .leads import MAX_REPLIES_PER_CALL, MAX_REPLY_CHARS, LeadBook
 
 # Coalesce bursts of bookkeeping into one write; the outbox is saved at once.
 SAVE_DELAY = 2.0
@@ -59,8 +65,28 @@ class OutboxItem:
         return self.attempts == 0 and self.next_attempt_at is not None
 
 
+class StoreWriteError(Exception):
+    """The line's state could not be written to disk."""
+
+
 class _LineStore(Store[dict[str, Any]]):
-    """Store with the migration hook every later version will need."""
+    """Store with the migration hook every later version will need.
+
+    Home Assistant's Store logs a failed write and returns as if it worked;
+    this one remembers the failure so the line can tell the owner.
+    """
+
+    write_error: Exception | None = None
+
+    async def _async_write_data(self, *args: Any) -> None:
+        # The signature differs between Home Assistant versions (path, data)
+        # and (data): pass whatever it is through.
+        try:
+            await super()._async_write_data(*args)
+        except Exception as err:
+            self.write_error = err
+            raise
+        self.write_error = None
 
     async def _async_migrate_func(
         self,
@@ -111,6 +137,12 @@ class Ledger:
         # Texted callers owed a follow-up, and the line's conversion figures.
         self.leads = LeadBook()
         self.missed_total = 0
+        # The master switch and the mode, known before the line starts (None:
+        # never stored, the entities' restored state is taken once).
+        self.enabled: bool | None = None
+        self.mode: str | None = None
+        # When HELP was last answered per number (once a day at most).
+        self._help_answered: dict[str, date] = {}
 
     async def async_load(self) -> None:
         """Load what an earlier run stored."""
@@ -144,6 +176,16 @@ class Ledger:
         self._variant_turn = int(data.get("variant_turn", 0))
         self.leads.load(data.get("leads", {}))
         self.missed_total = int(data.get("missed_total", 0))
+        self._load_owner_state(data)
+
+    def _load_owner_state(self, data: dict[str, Any]) -> None:
+        """Load the master switch, the mode and the HELP answers (minor 3)."""
+        if isinstance(enabled := data.get("enabled"), bool):
+            self.enabled = enabled
+        if isinstance(mode := data.get("mode"), str):
+            self.mode = mode
+        for number, day in data.get("help_answered", {}).items():
+            self._help_answered[number] = date.fromisoformat(day)
 
     async def async_flush(self) -> None:
         """Write pending changes now (the line is unloading or HA stops)."""
@@ -152,6 +194,19 @@ class Ledger:
             self._save_timer = None
         await self._store.async_save(self._data_to_save())
         await self._outbox_store.async_save(self._outbox_to_save())
+
+    async def async_save_now(self) -> None:
+        """Write the line's state now and raise StoreWriteError if that failed.
+
+        For changes that must be on disk before anything else happens (an
+        opt-out before its confirmation leaves, the master switch).
+        """
+        if self._save_timer is not None:
+            self._save_timer()
+            self._save_timer = None
+        await self._store.async_save(self._data_to_save())
+        if (err := self._store.write_error) is not None:
+            raise StoreWriteError(str(err)) from err
 
     async def async_remove(self) -> None:
         """Delete the stored data (the line was removed)."""
@@ -192,11 +247,31 @@ class Ledger:
         return sum(1 for when in self._sent_times if when > since)
 
     def has_texted(self, number: str) -> bool:
-        """Return whether this line's history holds a text to the number."""
+        """Return whether this line's history holds a text that reached the number.
+
+        A text that finally failed never reached the caller: a reply from that
+        number is not an answer to this line.
+        """
         return any(
-            record.number == number and record.result != "skipped"
+            record.number == number and record.result == "sent"
             for record in self.history
         )
+
+    def outbox_item(self, call_id: str) -> OutboxItem | None:
+        """Return a text still waiting in the outbox."""
+        return self._outbox.get(call_id)
+
+    def may_answer_help(self, number: str, today: date) -> bool:
+        """Return whether HELP was not answered to this number today yet."""
+        return self._help_answered.get(number) != today
+
+    def help_answered(self, number: str, today: date) -> None:
+        """Remember that HELP was answered today (older days are forgotten)."""
+        self._help_answered = {
+            other: day for other, day in self._help_answered.items() if day == today
+        }
+        self._help_answered[number] = today
+        self._schedule_save()
 
     @property
     def outbox(self) -> list[OutboxItem]:
@@ -291,10 +366,11 @@ class Ledger:
         """Attach a reply to the newest call texted to this number; return its id."""
         for index in range(len(self.history) - 1, -1, -1):
             record = self.history[index]
-            if record.number == number and record.result != "skipped":
+            if record.number == number and record.result == "sent":
+                reply = {"at": at.isoformat(), "text": text[:MAX_REPLY_CHARS]}
                 self.history[index] = replace(
                     record,
-                    replies=(*record.replies, {"at": at.isoformat(), "text": text}),
+                    replies=(*record.replies, reply)[-MAX_REPLIES_PER_CALL:],
                 )
                 self._schedule_save()
                 return record.call_id
@@ -398,6 +474,11 @@ class Ledger:
             "variant_turn": self._variant_turn,
             "leads": self.leads.as_dict(),
             "missed_total": self.missed_total,
+            "enabled": self.enabled,
+            "mode": self.mode,
+            "help_answered": {
+                number: day.isoformat() for number, day in self._help_answered.items()
+            },
         }
 
 

@@ -25,7 +25,11 @@ from homeassistant.exceptions import (
     HomeAssistantError,
     TemplateError,
 )
-from homeassistant.helpers import config_validation as cv, entity_registry as er
+from homeassistant.helpers import (
+    config_validation as cv,
+    entity_registry as er,
+    restore_state,
+)
 from homeassistant.helpers.event import (
     async_track_point_in_utc_time,
     async_track_time_change,
@@ -113,8 +117,9 @@ from .const import (
     variant_key,
 )
 from .data import TextBackConfigEntry
+from .delivery import Delivery
 from .leads import Lead, Resolution, Resolved
-from .ledger import HistoryRecord, Ledger, OutboxItem
+from .ledger import HistoryRecord, Ledger, OutboxItem, StoreWriteError
 from .message import (
     SAMPLE_CALLER,
     SAMPLE_NEXT_OPEN,
@@ -158,9 +163,9 @@ class TextBackLine:
         self.entry = entry
         self.ledger = Ledger(hass, entry.entry_id)
         self.tracker = CallTracker(ulid_now, on_outgoing=self.call_placed)
-        self.enabled = True
-        # Set by the Text-back mode select, which restores the owner's choice.
-        self.mode = Mode.ALWAYS
+        self.delivery = Delivery(
+            hass, self.ledger, self._async_deliver, self._create_task
+        )
         self.hours = BusinessHours(hass, entry.options, self._async_update_listeners)
         # Built by async_start, once the owner's actions are validated.
         self.sender: Sender
@@ -171,9 +176,71 @@ class TextBackLine:
         self._event_listeners: list[CallEventListener] = []
         self._templates: dict[str, Template] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._retry_timers: dict[str, CALLBACK_TYPE] = {}
         self._lead_timer: CALLBACK_TYPE | None = None
-        self._link_ids: dict[str, str] | None = None
+
+    # --- the owner's switches (kept in the line's Store) ---------------------
+
+    @property
+    def enabled(self) -> bool:
+        """Return whether the master switch lets the line text back."""
+        return self.ledger.enabled is not False
+
+    @property
+    def mode(self) -> Mode:
+        """Return when the line texts back (always, after hours, ...)."""
+        try:
+            return Mode(self.ledger.mode or Mode.ALWAYS)
+        except ValueError:
+            return Mode.ALWAYS
+
+    async def async_set_enabled(self, *, enabled: bool) -> None:
+        """Turn texting back on or off; on disk before it returns."""
+        self.ledger.enabled = enabled
+        await self._async_save_now()
+        self._async_update_listeners()
+
+    async def async_set_mode(self, mode: Mode) -> None:
+        """Change the mode; on disk before it returns."""
+        self.ledger.mode = mode.value
+        await self._async_save_now()
+        self._async_update_listeners()
+
+    async def _async_save_now(self) -> None:
+        """Write the line's state now; a failure raises a repair, never an error.
+
+        What failed to reach the disk is kept in memory and honoured.
+        """
+        try:
+            await self.ledger.async_save_now()
+        except StoreWriteError as err:
+            self._raise_store_failed(err)
+        else:
+            repairs.clear_store_failed(self.hass, self.entry.entry_id)
+
+    def _adopt_restored_switches(self) -> None:
+        """Take the switch and mode from the entities' last states, once.
+
+        Lines set up before the switches lived in the Store kept them only as
+        the entities' restored states; they are read here, before the line
+        starts, so a text resumed at start already sees them.
+        """
+        if self.ledger.enabled is not None and self.ledger.mode is not None:
+            return
+        registry = er.async_get(self.hass)
+        last_states = restore_state.async_get(self.hass).last_states
+        entry_id = self.entry.entry_id
+
+        def _last(domain: str, key: str) -> str | None:
+            entity_id = registry.async_get_entity_id(
+                domain, DOMAIN, f"{entry_id}_{key}"
+            )
+            stored = last_states.get(entity_id) if entity_id else None
+            return stored.state.state if stored is not None else None
+
+        if self.ledger.enabled is None and (state := _last("switch", "text_back")):
+            self.ledger.enabled = state != "off"
+        if self.ledger.mode is None and (state := _last("select", "mode")):
+            self.ledger.mode = state if state in set(Mode) else None
 
     # --- configuration -----------------------------------------------------
 
@@ -366,9 +433,12 @@ class TextBackLine:
 
     async def async_start(self) -> None:
         """Load state, start hearing calls and resume texts left by a restart."""
+        # The Store first: the master switch, the mode and the outbox are
+        # known before anything can hear a call or resume a text.
+        await self.ledger.async_load()
+        self._adopt_restored_switches()
         self.sender = await self._async_build_sender()
         self.outbox = Outbox(self.ledger, self.sender, self.line_name)
-        await self.ledger.async_load()
         self.entry.async_on_unload(await self.hours.async_start())
         self.source = self._build_source()
         self.entry.async_on_unload(await self.source.async_start())
@@ -405,9 +475,7 @@ class TextBackLine:
 
     @callback
     def _cancel_timers(self) -> None:
-        for cancel in self._retry_timers.values():
-            cancel()
-        self._retry_timers.clear()
+        self.delivery.cancel_timers()
         if self._lead_timer is not None:
             self._lead_timer()
             self._lead_timer = None
@@ -426,10 +494,11 @@ class TextBackLine:
 
         A send cut off here stays in the outbox and goes out at the next start.
         """
+        sends = self.delivery.stop()
         self._cancel_timers()
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*sends, *self._tasks, return_exceptions=True)
         if isinstance(self.sender, ActionSender):
             await self.sender.async_stop()
         await self.ledger.async_flush()
@@ -442,16 +511,9 @@ class TextBackLine:
         now = dt_util.utcnow()
         # Reminders that came due while Home Assistant was down go out now.
         self._async_lead_moment(now)
-        for item in self.outbox.waiting():
-            retry_at = (
-                dt_util.parse_datetime(item.next_attempt_at)
-                if item.next_attempt_at
-                else None
-            )
-            if retry_at is not None and retry_at > now:
-                self._schedule_retry(item, retry_at)
-            else:
-                self._track(self._async_deliver(item, None), item.call_id)
+        # Texts left on disk, or decided while Home Assistant was starting:
+        # Delivery gives each one timer or one send, whatever it has already.
+        self.delivery.resume(now)
 
     # --- listeners for entities -------------------------------------------
 
@@ -504,8 +566,9 @@ class TextBackLine:
         if not isinstance(normalized, PhoneNumber):
             return
         for item in self.ledger.scheduled_for(normalized.e164):
-            if (cancel := self._retry_timers.pop(item.call_id, None)) is not None:
-                cancel()
+            if self.delivery.in_flight(item.call_id):
+                continue  # already being sent: too late to take it back
+            self.delivery.cancel(item.call_id)
             self.outbox.give_up(item)
             missed_at = _when(item.missed_at)
             self._record_skip(
@@ -615,11 +678,11 @@ class TextBackLine:
         if decision.at is None or decision.at <= now:
             item = replace(item, message=self.render_item(item))
             await self.outbox.async_put(item)
-            return await self._async_deliver(item, context)
+            return await self._async_send_now(item, context)
         # Rendered when due, so "next_open" is said from the moment it is sent.
         item = replace(item, next_attempt_at=decision.at.isoformat())
         await self.outbox.async_put(item)
-        self._schedule_retry(item, decision.at)
+        self.delivery.schedule(call_id, decision.at)
         why = "delay" if quiet_until is None else "quiet_hours"
         self._fire(
             CallEvent.TEXT_SCHEDULED,
@@ -694,10 +757,30 @@ class TextBackLine:
         self._fire(CallEvent.TEXT_SKIPPED, {**base, "reason": reason}, context)
         return {"call_id": base["call_id"], "result": "skipped", "reason": reason}
 
+    async def _async_send_now(
+        self, item: OutboxItem, context: Context | None
+    ) -> dict[str, Any]:
+        """Send a text just decided and return what became of it."""
+        pending = {"call_id": item.call_id, "result": "pending"}
+        if (task := self.delivery.start(item.call_id, context)) is None:
+            # Another path (the resume at start) is sending it already.
+            return pending
+        try:
+            result: dict[str, Any] = await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if not task.cancelled():
+                raise
+            # The line stopped mid-send: the text stays on disk for the next start.
+            return pending
+        return result
+
     async def _async_deliver(
         self, item: OutboxItem, context: Context | None
     ) -> dict[str, Any]:
-        """Attempt a persisted text; on failure retry later or give up."""
+        """Attempt a persisted text; on failure retry later or give up.
+
+        Only Delivery calls this, at most once at a time per item.
+        """
         base = self._event_data(
             item.call_id, item.number, item.caller_name, item.variant
         )
@@ -729,10 +812,10 @@ class TextBackLine:
         if error.translation_key == "notify_missing":
             self._raise_notify_missing()
         delays = self.retry_delays
-        if item.attempts < len(delays):
+        if not error.permanent and item.attempts < len(delays):
             retry_at = dt_util.utcnow() + delays[item.attempts]
+            # Delivery sets the retry's timer once this attempt is over.
             later = await self.outbox.async_retry_later(item, retry_at)
-            self._schedule_retry(later, retry_at)
             self._fire(
                 CallEvent.TEXT_FAILED,
                 {
@@ -761,9 +844,15 @@ class TextBackLine:
                 variant=item.variant,
             )
         )
-        repairs.raise_send_failed(
-            self.hass, self.entry.entry_id, self.line_name, scrub_numbers(error.detail)
-        )
+        if error.translation_key == "invalid_data":
+            self._raise_invalid_data(error)
+        else:
+            repairs.raise_send_failed(
+                self.hass,
+                self.entry.entry_id,
+                self.line_name,
+                scrub_numbers(error.detail),
+            )
         self._fire(
             CallEvent.TEXT_FAILED,
             {
@@ -818,23 +907,19 @@ class TextBackLine:
         }
 
     @callback
-    def _schedule_retry(self, item: OutboxItem, at: datetime) -> None:
-        @callback
-        def _retry(_now: datetime) -> None:
-            self._retry_timers.pop(item.call_id, None)
-            self._track(self._async_deliver(item, None), item.call_id)
-
-        self._retry_timers[item.call_id] = async_track_point_in_utc_time(
-            self.hass, _retry, at
-        )
-
-    @callback
     def _track(self, coro: Coroutine[Any, Any, Any], call_id: str) -> None:
         """Run a coroutine the line cancels (and awaits) when it stops."""
         task = self.entry.async_create_task(self.hass, coro, f"{DOMAIN} call {call_id}")
         if not task.done():
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+    @callback
+    def _create_task(
+        self, coro: Coroutine[Any, Any, Any], name: str
+    ) -> asyncio.Task[Any]:
+        """Start a send on the next loop turn, after Delivery marked it in flight."""
+        return self.entry.async_create_task(self.hass, coro, name, eager_start=False)
 
     def _event_data(
         self,
@@ -988,19 +1073,21 @@ class TextBackLine:
         e164 = normalized.e164
         now = dt_util.utcnow()
         keyword = classify(text)
-        call_id = self.ledger.attach_reply(e164, text, now)
-        lead = self.ledger.leads.reply(e164, text, now)
-        self.ledger.leads_changed()
-        answer: str | None = None
-        if keyword is Keyword.STOP:
-            if self.ledger.opt_out(e164, now) and self.entry.options.get(
-                CONF_STOP_CONFIRMATION, False
-            ):
-                answer = self.entry.options.get(CONF_STOP_MESSAGE, DEFAULT_STOP_MESSAGE)
-        elif keyword is Keyword.START:
-            self.ledger.opt_in(e164)
-        elif keyword is Keyword.HELP and (answer_help or self.ledger.has_texted(e164)):
-            answer = self.entry.options.get(CONF_HELP_MESSAGE, DEFAULT_HELP_MESSAGE)
+        # A reply belongs to this line only if the line's text reached the number.
+        texted = self.ledger.has_texted(e164)
+        call_id: str | None = None
+        lead: Lead | None = None
+        if texted:
+            call_id = self.ledger.attach_reply(e164, text, now)
+            lead = self.ledger.leads.reply(e164, text, now)
+            self.ledger.leads_changed()
+        changed, answer = self._apply_keyword(
+            keyword, e164, now, may_help=answer_help or texted
+        )
+        if changed or answer is not None:
+            # The opt-out (and the HELP bookkeeping) is on disk before any
+            # answer leaves.
+            await self._async_save_now()
         self._fire(
             CallEvent.REPLY_RECEIVED,
             {
@@ -1035,6 +1122,31 @@ class TextBackLine:
             "answered": answered,
         }
 
+    def _apply_keyword(
+        self, keyword: Keyword, number: str, now: datetime, *, may_help: bool
+    ) -> tuple[bool, str | None]:
+        """Apply STOP/START/HELP; return whether consent changed and any answer."""
+        options = self.entry.options
+        if keyword is Keyword.STOP:
+            changed = self.ledger.opt_out(number, now)
+            confirm = changed and options.get(CONF_STOP_CONFIRMATION, False)
+            return changed, (
+                options.get(CONF_STOP_MESSAGE, DEFAULT_STOP_MESSAGE)
+                if confirm
+                else None
+            )
+        if keyword is Keyword.START:
+            return self.ledger.opt_in(number), None
+        today = dt_util.as_local(now).date()
+        if (
+            keyword is Keyword.HELP
+            and may_help
+            and self.ledger.may_answer_help(number, today)
+        ):
+            self.ledger.help_answered(number, today)
+            return False, options.get(CONF_HELP_MESSAGE, DEFAULT_HELP_MESSAGE)
+        return False, None
+
     async def _async_answer(
         self, number: str, source: str, context: Context | None
     ) -> bool:
@@ -1064,13 +1176,17 @@ class TextBackLine:
             return False
         return True
 
-    @callback
-    def async_set_opt_out(self, number: str, *, opted_out: bool) -> bool:
-        """Opt a number out or back in for the owner; return whether it changed."""
+    async def async_set_opt_out(self, number: str, *, opted_out: bool) -> bool:
+        """Opt a number out or back in for the owner; return whether it changed.
+
+        The change is on disk before this returns.
+        """
         if opted_out:
             changed = self.ledger.opt_out(number, dt_util.utcnow())
         else:
             changed = self.ledger.opt_in(number)
+        if changed:
+            await self._async_save_now()
         self._async_update_listeners()
         return changed
 
@@ -1175,20 +1291,19 @@ class TextBackLine:
         self._async_update_listeners()
 
     def _links(self) -> dict[str, str]:
-        """Return the Call entity and the device, so the logbook files events there."""
-        if self._link_ids is None:
-            registry = er.async_get(self.hass)
-            entity_id = registry.async_get_entity_id(
-                "event", DOMAIN, f"{self.entry.entry_id}_call"
-            )
-            entity = registry.async_get(entity_id) if entity_id else None
-            if entity is None or entity.device_id is None:
-                return {}  # not registered yet: try again at the next event
-            self._link_ids = {
-                "entity_id": entity.entity_id,
-                "device_id": entity.device_id,
-            }
-        return self._link_ids
+        """Return the Call entity and the device, so the logbook files events there.
+
+        Looked up at every event (two dictionary lookups): an entity the owner
+        renamed is linked by its new id at once.
+        """
+        registry = er.async_get(self.hass)
+        entity_id = registry.async_get_entity_id(
+            "event", DOMAIN, f"{self.entry.entry_id}_call"
+        )
+        entity = registry.async_get(entity_id) if entity_id else None
+        if entity is None or entity.device_id is None:
+            return {}  # not registered yet
+        return {"entity_id": entity.entity_id, "device_id": entity.device_id}
 
     # --- notify service health --------------------------------------------
 
@@ -1208,6 +1323,32 @@ class TextBackLine:
     def _check_notify_service(self) -> None:
         if isinstance(self.sender, NotifySender) and not self.sender.available:
             self._raise_notify_missing()
+
+    @callback
+    def _raise_store_failed(self, err: StoreWriteError) -> None:
+        LOGGER.error(
+            "%s: could not write the line's state (kept in memory): %s",
+            self.line_name,
+            err,
+        )
+        repairs.raise_store_failed(
+            self.hass, self.entry.entry_id, self.line_name, str(err)
+        )
+
+    @callback
+    def _raise_invalid_data(self, error: SendError) -> None:
+        service = (
+            f"{NOTIFY_DOMAIN}.{self.sender.service}"
+            if isinstance(self.sender, NotifySender)
+            else self.line_name
+        )
+        repairs.raise_invalid_data(
+            self.hass,
+            self.entry.entry_id,
+            self.line_name,
+            service,
+            scrub_numbers(error.detail),
+        )
 
     @callback
     def _raise_notify_missing(self) -> None:

@@ -16,6 +16,7 @@ class Outbox:
 
     A text leaves the outbox when it was sent or given up on. A send cut off
     by an unload or a shutdown leaves it there, so the next start sends it.
+    Which send runs when is decided by the line's Delivery, never here.
     """
 
     def __init__(self, ledger: Ledger, sender: Sender, line_name: str) -> None:
@@ -23,23 +24,15 @@ class Outbox:
         self._ledger = ledger
         self._sender = sender
         self._line_name = line_name
-        self._in_flight: set[str] = set()
 
     async def async_put(self, item: OutboxItem) -> None:
         """Persist a new text; returns once it is on disk."""
         await self._ledger.async_put_outbox(item)
 
-    def waiting(self) -> list[OutboxItem]:
-        """Return persisted texts no attempt is working on (left by a restart)."""
-        return [
-            item for item in self._ledger.outbox if item.call_id not in self._in_flight
-        ]
-
     async def async_attempt(
         self, item: OutboxItem, context: Context | None
     ) -> SendError | None:
         """Send a persisted text once; on success it leaves the outbox."""
-        self._in_flight.add(item.call_id)
         try:
             await self._sender.async_send(
                 number=item.number,
@@ -50,8 +43,6 @@ class Outbox:
             )
         except SendError as err:
             return err
-        finally:
-            self._in_flight.discard(item.call_id)
         self._ledger.pop_outbox(item.call_id)
         return None
 

@@ -81,6 +81,40 @@ def raise_send_failed(
 
 
 @callback
+def raise_invalid_data(
+    hass: HomeAssistant, entry_id: str, line_name: str, service: str, error: str
+) -> None:
+    """Report that the sender refused a text's data (never retried)."""
+    _create(
+        hass,
+        "invalid_data",
+        entry_id,
+        ir.IssueSeverity.ERROR,
+        {"line_name": line_name, "service": service, "error": error},
+    )
+
+
+@callback
+def raise_store_failed(
+    hass: HomeAssistant, entry_id: str, line_name: str, error: str
+) -> None:
+    """Report that the line's state could not be written to disk."""
+    _create(
+        hass,
+        "store_failed",
+        entry_id,
+        ir.IssueSeverity.ERROR,
+        {"line_name": line_name, "error": error},
+    )
+
+
+@callback
+def clear_store_failed(hass: HomeAssistant, entry_id: str) -> None:
+    """Clear the report: a write of the line's state succeeded."""
+    ir.async_delete_issue(hass, DOMAIN, f"store_failed_{entry_id}")
+
+
+@callback
 def raise_rate_capped(hass: HomeAssistant, entry_id: str, line_name: str) -> None:
     """Report that the line reached a cap and skipped a caller."""
     _create(
@@ -95,5 +129,5 @@ def raise_rate_capped(hass: HomeAssistant, entry_id: str, line_name: str) -> Non
 @callback
 def clear_send_problems(hass: HomeAssistant, entry_id: str) -> None:
     """Clear send reports: a text went out, so sending works and caps allow it."""
-    for kind in ("notify_missing", "send_failed", "rate_capped"):
+    for kind in ("notify_missing", "send_failed", "invalid_data", "rate_capped"):
         ir.async_delete_issue(hass, DOMAIN, f"{kind}_{entry_id}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
-from homeassistant.helpers.restore_state import RestoreEntity
 
 from .const import Mode
 from .data import TextBackConfigEntry
@@ -29,16 +28,8 @@ async def async_setup_entry(
     async_add_entities([TextBackModeSelect(entry.runtime_data, MODE_SELECT)])
 
 
-class TextBackModeSelect(TextBackEntity, SelectEntity, RestoreEntity):
-    """The text-back mode; remembered across restarts."""
-
-    async def async_added_to_hass(self) -> None:
-        """Restore the owner's last choice (always for a new line)."""
-        await super().async_added_to_hass()
-        if (last := await self.async_get_last_state()) is not None and (
-            last.state in self.options
-        ):
-            self.line.mode = Mode(last.state)
+class TextBackModeSelect(TextBackEntity, SelectEntity):
+    """The text-back mode; kept in the line's Store, known before it starts."""
 
     @property
     def current_option(self) -> str:
@@ -47,5 +38,5 @@ class TextBackModeSelect(TextBackEntity, SelectEntity, RestoreEntity):
 
     async def async_select_option(self, option: str) -> None:
         """Change the mode."""
-        self.line.mode = Mode(option)
+        await self.line.async_set_mode(Mode(option))
         self.async_write_ha_state()

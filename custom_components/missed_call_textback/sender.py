@@ -8,6 +8,7 @@ from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceNotFound
 from homeassistant.helpers.script import SCRIPT_MODE_PARALLEL, Script
 
+from .compat import vol
 from .const import DOMAIN, LOGGER
 
 NOTIFY_DOMAIN = "notify"
@@ -16,11 +17,17 @@ NOTIFY_DOMAIN = "notify"
 class SendError(Exception):
     """A text could not be handed over; translation_key names the cause."""
 
-    def __init__(self, translation_key: str, detail: str) -> None:
-        """Initialize with a translation key and a technical detail."""
+    def __init__(
+        self, translation_key: str, detail: str, *, permanent: bool = False
+    ) -> None:
+        """Initialize with a translation key and a technical detail.
+
+        A permanent error is not retried: the same text would fail the same way.
+        """
         super().__init__(detail)
         self.translation_key = translation_key
         self.detail = detail
+        self.permanent = permanent
 
 
 class Sender(Protocol):
@@ -73,6 +80,10 @@ class NotifySender:
             )
         except ServiceNotFound as err:
             raise SendError("notify_missing", str(err)) from err
+        except vol.Invalid as err:
+            # The platform's schema refused our data (e.g. a notify service that
+            # takes no target): every retry would be refused the same way.
+            raise SendError("invalid_data", str(err), permanent=True) from err
         except (HomeAssistantError, ValueError, TypeError, OSError) as err:
             raise SendError("send_failed", str(err) or type(err).__name__) from err
 
@@ -109,7 +120,7 @@ class ActionSender:
     ) -> None:
         """Run the actions; any error they raise fails this text."""
         try:
-            await self._script.async_run(
+            result = await self._script.async_run(
                 run_variables={
                     "number": number,
                     "message": message,
@@ -118,8 +129,13 @@ class ActionSender:
                 },
                 context=context or Context(),
             )
+        except vol.Invalid as err:
+            raise SendError("invalid_data", str(err), permanent=True) from err
         except (HomeAssistantError, ValueError, TypeError, OSError) as err:
             raise SendError("action_failed", str(err) or type(err).__name__) from err
+        if result is None:
+            # The script did not run (its run limit was reached): not sent.
+            raise SendError("action_failed", "the actions did not run")
 
     async def async_stop(self) -> None:
         """Stop runs in progress (the line is unloading)."""

@@ -119,7 +119,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         changed: list[JsonValueType] = []
         for entry in entries:
             line = entry.runtime_data
-            if line.async_set_opt_out(
+            if await line.async_set_opt_out(
                 _e164(call.data[ATTR_NUMBER], line.region),
                 opted_out=call.service == SERVICE_OPT_OUT,
             ):

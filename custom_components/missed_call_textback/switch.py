@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
-from homeassistant.const import STATE_OFF
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
-from homeassistant.helpers.restore_state import RestoreEntity
 
 from .data import TextBackConfigEntry
 from .entity import TextBackEntity
@@ -27,14 +25,8 @@ async def async_setup_entry(
     async_add_entities([TextBackSwitch(entry.runtime_data, TEXT_BACK_SWITCH)])
 
 
-class TextBackSwitch(TextBackEntity, SwitchEntity, RestoreEntity):
-    """Texting back on or off; remembered across restarts."""
-
-    async def async_added_to_hass(self) -> None:
-        """Restore the owner's last choice (on for a new line)."""
-        await super().async_added_to_hass()
-        if (last := await self.async_get_last_state()) is not None:
-            self.line.enabled = last.state != STATE_OFF
+class TextBackSwitch(TextBackEntity, SwitchEntity):
+    """Texting back on or off; kept in the line's Store, known before it starts."""
 
     @property
     def is_on(self) -> bool:
@@ -43,10 +35,10 @@ class TextBackSwitch(TextBackEntity, SwitchEntity, RestoreEntity):
 
     async def async_turn_on(self, **kwargs: Any) -> None:  # noqa: ARG002
         """Start texting missed callers."""
-        self.line.enabled = True
+        await self.line.async_set_enabled(enabled=True)
         self.async_write_ha_state()
 
     async def async_turn_off(self, **kwargs: Any) -> None:  # noqa: ARG002
         """Stop texting missed callers."""
-        self.line.enabled = False
+        await self.line.async_set_enabled(enabled=False)
         self.async_write_ha_state()
