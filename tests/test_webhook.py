@@ -42,6 +42,7 @@ from custom_components.missed_call_textback.sources.providers.twilio import (
 from custom_components.missed_call_textback.sources.webhook import (
     MAX_BODY_BYTES,
     WebhookSource,
+    webhook_url,
 )
 from custom_components.missed_call_textback.sources.webhook_config import (
     CONF_ACCEPT_UNSIGNED,
@@ -334,6 +335,77 @@ async def test_twilio_signature_over_home_assistants_external_url_is_accepted(
     await hass.async_block_till_done()
     assert status == 200
     assert _targets(sms_calls) == [CALLER]
+
+
+@pytest.mark.usefixtures("twilio_line")
+async def test_twilio_signature_over_https_is_accepted_on_a_request_seen_over_http(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientFactory,
+    sms_calls: list[ServiceCall],
+) -> None:
+    # A reverse proxy terminates TLS and sends no X-Forwarded-Proto: Twilio
+    # signed https://, Home Assistant sees http://.
+    client = await hass_client_no_auth()
+    seen = str(client.make_url(PATH))
+    assert seen.startswith("http://")
+    signed = "https://" + seen.removeprefix("http://")
+    status, _ = await _post_twilio(client, _dial_action("busy"), url=signed)
+    await hass.async_block_till_done()
+    assert status == 200
+    assert _targets(sms_calls) == [CALLER]
+
+
+@pytest.mark.usefixtures("twilio_line")
+@pytest.mark.parametrize(
+    "as_published",
+    [
+        pytest.param(lambda shown: shown, id="as shown"),
+        pytest.param(
+            lambda shown: shown.replace("http://", "https://"), id="https, same port"
+        ),
+        pytest.param(
+            lambda shown: shown.replace("http://", "https://").replace(":8123", ""),
+            id="https, default port",
+        ),
+    ],
+)
+async def test_twilio_signature_over_the_url_the_setup_flow_showed_is_accepted(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientFactory,
+    sms_calls: list[ServiceCall],
+    as_published: Callable[[str], str],
+) -> None:
+    # No external URL: the flow showed the internal one, which the owner
+    # published through a proxy Home Assistant knows nothing about.
+    await hass.config.async_update(internal_url="http://homeassistant.local:8123")
+    shown = webhook_url(hass, WEBHOOK_ID)
+    assert shown == f"http://homeassistant.local:8123{PATH}"
+    client = await hass_client_no_auth()
+    status, _ = await _post_twilio(
+        client, _dial_action("busy"), url=as_published(shown)
+    )
+    await hass.async_block_till_done()
+    assert status == 200
+    assert _targets(sms_calls) == [CALLER]
+
+
+async def test_twilio_line_with_an_empty_token_refuses_what_an_empty_token_signs(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientFactory,
+    entry_options: dict[str, Any],
+    sms_calls: list[ServiceCall],
+) -> None:
+    # HMAC with an empty key is a signature anybody can make.
+    await _setup_line(
+        hass, entry_options, {CONF_PROVIDER: "twilio", CONF_AUTH_TOKEN: ""}
+    )
+    client = await hass_client_no_auth()
+    fields = _dial_action("no-answer")
+    forged = RequestValidator("").compute_signature(str(client.make_url(PATH)), fields)
+    status, _ = await _post_twilio(client, fields, signature=forged)
+    await hass.async_block_till_done()
+    assert status == 401
+    assert sms_calls == []
 
 
 async def test_unsigned_twilio_line_takes_requests_without_a_signature(
@@ -1135,3 +1207,26 @@ async def test_minimum_ring_time_applies_where_the_provider_tells_the_ring(
     await client.post(PATH, data=body, headers=_quo_headers(body))
     await hass.async_block_till_done()
     assert _targets(sms_calls) == [CALLER]
+
+
+@pytest.mark.parametrize(
+    ("data", "verified"),
+    [
+        ({CONF_PROVIDER: "twilio", CONF_AUTH_TOKEN: TWILIO_TOKEN}, True),
+        ({CONF_PROVIDER: "twilio", CONF_ACCEPT_UNSIGNED: True}, False),
+        ({CONF_PROVIDER: "quo", CONF_SIGNING_KEY: QUO_KEY}, True),
+        ({CONF_PROVIDER: "telnyx", CONF_ACCEPT_UNSIGNED: True}, False),
+        ({CONF_PROVIDER: "ha_sip"}, False),
+        (_generic_data("hmac"), True),
+        # Home Assistant's Twilio integration checks no signature.
+        ({CONF_PROVIDER: "twilio_integration"}, False),
+    ],
+)
+async def test_the_source_knows_whether_its_replies_are_verified(
+    hass: HomeAssistant,
+    entry_options: dict[str, Any],
+    data: dict[str, Any],
+    verified: bool,
+) -> None:
+    entry = await _setup_line(hass, entry_options, data)
+    assert entry.runtime_data.source._dispatcher.verified is verified

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 import hashlib
 import hmac
 import json
+import time
 from typing import Any
+from urllib.parse import parse_qsl
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -17,6 +19,7 @@ from twilio.request_validator import RequestValidator
 
 from custom_components.missed_call_textback.calls import CallTracker, EndedCall
 from custom_components.missed_call_textback.sources.providers import (
+    MAX_FIELD_CHARS,
     CallEnded,
     CallPlaced,
     CallProgress,
@@ -25,10 +28,12 @@ from custom_components.missed_call_textback.sources.providers import (
     Provider,
     ReplyReceived,
     fresh,
+    json_object,
     seconds_between,
     text_or_none,
 )
 from custom_components.missed_call_textback.sources.providers.generic import (
+    MAX_PATH_PARTS,
     AuthMode,
     GenericProvider,
     lookup,
@@ -61,6 +66,13 @@ from custom_components.missed_call_textback.sources.webhook_config import (
     build_provider,
 )
 
+from ..webhook_helpers import (
+    CAP,
+    GENERIC_PATHS,
+    HOSTILE_HEADERS,
+    hostile_bodies,
+)
+
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 TS = int(NOW.timestamp())
 CALLER = "+16502530000"
@@ -90,6 +102,8 @@ def _request(
         (str(TS + 301), False, False),
         (str(TS * 1000 + 999), True, True),
         (str((TS - 301) * 1000), True, False),
+        (str((TS + 300) * 1000), True, True),
+        (str((TS + 300) * 1000 + 1), True, False),
         ("", False, False),
         ("-5", False, False),
         (" 12", False, False),
@@ -121,7 +135,19 @@ def test_seconds_between(start: object, end: object, expected: float | None) -> 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(" +1 ", "+1"), (5, "5"), (True, None), (None, None), ("  ", None), (1.5, None)],
+    [
+        (" +1 ", "+1"),
+        (5, "5"),
+        (True, None),
+        (None, None),
+        ("  ", None),
+        (1.5, None),
+        ("1" * MAX_FIELD_CHARS, "1" * MAX_FIELD_CHARS),
+        (f" {'1' * MAX_FIELD_CHARS} ", "1" * MAX_FIELD_CHARS),
+        # Longer than any number, id or name: read as missing, not cut.
+        ("1" * (MAX_FIELD_CHARS + 1), None),
+        (10**MAX_FIELD_CHARS, None),
+    ],
 )
 def test_text_or_none(value: object, expected: str | None) -> None:
     assert text_or_none(value) == expected
@@ -215,7 +241,9 @@ def test_twilio_unsigned_provider_and_missing_signature() -> None:
     assert not TwilioProvider("token").verify(_request(body, urls=(URL,)))
 
 
-@pytest.mark.parametrize("body", [b"\xff", b"a=1&&b=2", b"a"])
+@pytest.mark.parametrize(
+    "body", [b"\xff", b"a=1&&b=2", b"a", b"a=%", b"a=%4", b"a=%zz", b"a=1&" * 501]
+)
 def test_twilio_form_that_is_no_form_is_malformed(body: bytes) -> None:
     with pytest.raises(MalformedError):
         form_fields(body)
@@ -223,6 +251,63 @@ def test_twilio_form_that_is_no_form_is_malformed(body: bytes) -> None:
 
 def test_twilio_empty_body_has_no_fields() -> None:
     assert form_fields(b"") == {}
+
+
+# Pieces of form bodies: escapes of split UTF-8 sequences, backslashes (which
+# the fast unquoting must keep), raw non-ASCII text, separators; never a bare
+# "%", which form_fields refuses where parse_qsl would not.
+_form_pieces = st.lists(
+    st.sampled_from(
+        [
+            *("a", "=", "&", "+", "%2B", "%25", "%00", "%5C", "%C3", "%A9", "%e2%82"),
+            *("%FF", "\\", "\\x41", "\\N{DASH}", "\u00e9", "\u20ac", "\U0001f600"),
+        ]
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=500)
+@given(pieces=_form_pieces)
+def test_twilio_form_fields_are_those_of_parse_qsl(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text))
+    except ValueError:
+        with pytest.raises(MalformedError):
+            form_fields(text.encode())
+        return
+    expected: dict[str, list[str]] = {}
+    for name, value in pairs:
+        expected.setdefault(name, []).append(value)
+    assert form_fields(text.encode()) == expected
+
+
+def test_twilio_form_keeps_escaped_percent_signs() -> None:
+    assert form_fields(b"Body=100%25+sure%21") == {"Body": ["100% sure!"]}
+
+
+def test_twilio_parse_reads_its_own_request_after_verify_read_another() -> None:
+    provider = TwilioProvider("token")
+    first = b"CallSid=CA1&From=%2B1&CallStatus=busy"
+    assert not provider.verify(_request(first, {"X-Twilio-Signature": "x"}, (URL,)))
+    second = b"MessageSid=SM1&From=%2B1&Body=hi"
+    assert provider.parse(_request(second)) == [ReplyReceived("+1", "hi")]
+    assert provider.parse(_request(first)) == [
+        CallEnded("twilio:CA1", "+1", None, missed=True)
+    ]
+
+
+@pytest.mark.parametrize("token", ["", "  "])
+def test_twilio_blank_token_refuses_what_a_blank_token_signs(token: str) -> None:
+    fields = {"CallSid": "CA1", "From": CALLER, "CallStatus": "busy"}
+    body = b"CallSid=CA1&From=%2B16502530000&CallStatus=busy"
+    forged = RequestValidator(token).compute_signature(URL, fields)
+    assert compute_signature(token, URL, {k: [v] for k, v in fields.items()}) == forged
+    headers = {"X-Twilio-Signature": forged}
+    assert not TwilioProvider(token).verify(_request(body, headers, (URL,)))
+    provider = build_provider({"provider": "twilio", "auth_token": token})
+    assert not provider.verify(_request(body, headers, (URL,)))
 
 
 @pytest.mark.parametrize(
@@ -324,6 +409,17 @@ def test_quo_bad_key_is_none_and_verifies_nothing(key: str) -> None:
     assert decode_key(key) is None
     body = b"{}"
     assert not QuoProvider(key).verify(_request(body, _legacy(body, str(TS * 1000))))
+    # What an empty key signs, in both schemes.
+    empty = hmac.new(b"", f"{TS * 1000}.".encode() + body, hashlib.sha256)
+    legacy = f"hmac;1;{TS * 1000};{base64.b64encode(empty.digest()).decode()}"
+    assert not QuoProvider(key).verify(_request(body, {"openphone-signature": legacy}))
+    empty = hmac.new(b"", f"m1.{TS}.".encode() + body, hashlib.sha256)
+    standard = {
+        "webhook-id": "m1",
+        "webhook-timestamp": str(TS),
+        "webhook-signature": "v1," + base64.b64encode(empty.digest()).decode(),
+    }
+    assert not QuoProvider(key).verify(_request(body, standard))
 
 
 def test_quo_unsigned_provider_accepts() -> None:
@@ -495,6 +591,30 @@ def test_ha_sip_events(event: dict[str, Any], expected: list[Any]) -> None:
     assert HaSipProvider().parse(_request(json.dumps(event).encode())) == expected
 
 
+@pytest.mark.parametrize(
+    ("parsed", "caller", "number"),
+    [
+        # A parsed caller too long to be a number: the URI is read instead.
+        ("1" * (MAX_FIELD_CHARS + 1), "<sip:0301234@fritz.box>", "0301234"),
+        (None, f"<sip:{'1' * 64}@fritz.box>", "1" * 64),
+        (None, f"<sip:{'1' * 65}@fritz.box>", None),
+        (None, "<sip:anonymous;tag=1> sip:0301@x", "0301"),
+        (None, f"<sip:0301234@{'f' * MAX_FIELD_CHARS}>", None),
+    ],
+)
+def test_ha_sip_caller_uri_is_read_within_bounds(
+    parsed: str | None, caller: str, number: str | None
+) -> None:
+    event = {
+        "event": "incoming_call",
+        "internal_id": "a",
+        "parsed_caller": parsed,
+        "caller": caller,
+    }
+    (signal,) = HaSipProvider().parse(_request(json.dumps(event).encode()))
+    assert signal == CallProgress("ha_sip:a", "ringing", number)
+
+
 # --- generic -------------------------------------------------------------------------
 
 
@@ -507,10 +627,21 @@ def test_ha_sip_events(event: dict[str, Any], expected: list[Any]) -> None:
         ("a.list.x", None),
         ("a.b.c", None),
         ("missing", None),
+        # Digits int() refuses, or of another script: no index.
+        ("a.list.\u00b9", None),
+        ("a.list.\u0661", None),
     ],
 )
 def test_generic_lookup(path: str, expected: object) -> None:
     assert lookup({"a": {"b": 1, "list": ["x", "y"]}}, path) == expected
+
+
+def test_generic_lookup_follows_paths_up_to_the_cap() -> None:
+    deep: object = "found"
+    for _ in range(MAX_PATH_PARTS + 1):
+        deep = {"a": deep}
+    assert lookup(deep, ".".join(["a"] * MAX_PATH_PARTS)) == {"a": "found"}
+    assert lookup(deep, ".".join(["a"] * (MAX_PATH_PARTS + 1))) is None
 
 
 def _generic(mode: AuthMode, secret: str = "s", **paths: str | None) -> GenericProvider:  # noqa: S107
@@ -523,6 +654,17 @@ def _generic(mode: AuthMode, secret: str = "s", **paths: str | None) -> GenericP
         auth_mode=mode,
         header="X-Sig",
         secret=secret,
+    )
+
+
+def test_generic_empty_secret_refuses_what_an_empty_secret_signs() -> None:
+    body = b'{"n": "+1", "s": "missed"}'
+    empty_mac = hmac.new(b"", body, hashlib.sha256).hexdigest()
+    assert not _generic(AuthMode.HMAC, secret="").verify(
+        _request(body, {"X-Sig": empty_mac})
+    )
+    assert not _generic(AuthMode.HEADER, secret="").verify(
+        _request(body, {"X-Sig": ""})
     )
 
 
@@ -599,6 +741,36 @@ def test_empty_secret_verifies_only_with_the_unsigned_choice(
         provider = build_provider({**data, "accept_unsigned": accept_unsigned})
         request = _request(b'{"n": 1, "s": 2}', urls=(URL,))
         assert provider.verify(request) is accepted, data
+        # What the line is told: a reply that came unsigned is not verified.
+        assert provider.signed is not accepted, data
+
+
+@pytest.mark.parametrize(
+    ("data", "signed"),
+    [
+        ({"provider": "twilio", "auth_token": "t", "accept_unsigned": True}, True),
+        ({"provider": "quo", "signing_key": QUO_KEY}, True),
+        ({"provider": "telnyx", "public_key": "x"}, True),
+        ({"provider": "ha_sip"}, False),
+        (
+            {
+                "provider": "generic",
+                "number_path": "n",
+                "status_path": "s",
+                "secret": "x",
+                "accept_unsigned": True,
+            },
+            True,
+        ),
+    ],
+)
+def test_a_provider_with_a_secret_is_signed(data: dict[str, Any], signed: bool) -> None:
+    assert build_provider(data).signed is signed
+
+
+def test_dispatcher_knows_whether_its_signals_were_verified() -> None:
+    assert SignalDispatcher(_Sink()).verified
+    assert not SignalDispatcher(_Sink(), verified=False).verified
 
 
 # --- fuzzing: only MalformedError escapes, nothing verifies without the secret ------
@@ -730,3 +902,88 @@ def test_dispatcher_remembers_the_latest_calls_only() -> None:
     dispatcher.dispatch([calls[0], calls[-1]], NOW)
     assert sink.ended[-1] == "c0"
     assert len(sink.ended) == _SEEN_CALLS + 2
+
+
+# --- hostile requests: linear time, nothing but MalformedError -----------------
+
+# The budget of one request's verify and parse, best of three runs: each
+# provider takes about 1 ms for 64 KiB; the ha-sip caller regex took seconds.
+PARSE_BUDGET_SECONDS = 0.020
+
+_TELNYX_PUBLIC = base64.b64encode(
+    Ed25519PrivateKey.generate()
+    .public_key()
+    .public_bytes(Encoding.Raw, PublicFormat.Raw)
+).decode()
+
+
+# Signed (verify does all its work before refusing) and unsigned (parse
+# always runs) lines of each provider.
+_LINES: dict[str, list[Provider]] = {
+    "twilio": [TwilioProvider("token"), TwilioProvider(None)],
+    "quo": [QuoProvider(QUO_KEY), QuoProvider(None)],
+    "telnyx": [TelnyxProvider(_TELNYX_PUBLIC), TelnyxProvider(None)],
+    "ha_sip": [HaSipProvider()],
+    "generic": [
+        _generic(AuthMode.HMAC, **GENERIC_PATHS),
+        _generic(AuthMode.NONE, **GENERIC_PATHS),
+    ],
+}
+# Signatures of the right form that do not match (fresh timestamps).
+_SIGNATURES = {
+    "x-twilio-signature": "x",
+    "openphone-signature": f"hmac;1;{TS * 1000};eA==",
+    "telnyx-timestamp": str(TS),
+    "telnyx-signature-ed25519": "eA==",
+    "x-sig": "x",
+}
+# Twilio's candidate URLs as the webhook builds them.
+_URLS = (
+    "https://phone.example.com/hooks/line1",
+    URL,
+    "http://homeassistant.local:8123/api/webhook/abc",
+    "http://127.0.0.1:8123/api/webhook/abc?x=1",
+)
+
+
+def _seconds_to_read(provider: Provider, body: bytes, headers: dict[str, str]) -> float:
+    """Return the best of three runs of verify and then parse, as the webhook does."""
+    best = float("inf")
+    for _ in range(3):
+        # A new body each run, as each request has: nothing read is reused.
+        request = InboundRequest(
+            headers=headers, body=bytes(bytearray(body)), urls=_URLS, now=NOW
+        )
+        start = time.perf_counter()
+        try:
+            provider.verify(request)
+            provider.parse(request)
+        except MalformedError:
+            pass
+        best = min(best, time.perf_counter() - start)
+        if best < PARSE_BUDGET_SECONDS:
+            break
+    return best
+
+
+@pytest.mark.parametrize("kind", list(_LINES))
+def test_hostile_requests_are_read_in_linear_time(kind: str) -> None:
+    bodies = hostile_bodies(kind)
+    requests = [(what, body, _SIGNATURES) for what, body in bodies]
+    requests += [
+        (f"headers {', '.join(headers)}", bodies[0][1], {**_SIGNATURES, **headers})
+        for headers in HOSTILE_HEADERS
+    ]
+    slow = {
+        what: f"{seconds * 1000:.1f} ms"
+        for provider in _LINES[kind]
+        for what, body, headers in requests
+        if (seconds := _seconds_to_read(provider, body, headers)) > PARSE_BUDGET_SECONDS
+    }
+    assert not slow
+
+
+def test_json_nested_past_the_recursion_limit_is_malformed() -> None:
+    for body in (b"[" * CAP, b'{"a":' * (CAP // 5)):
+        with pytest.raises(MalformedError, match="nested too deeply"):
+            json_object(body)

@@ -34,8 +34,13 @@ class LineSink(Protocol):
     def call_placed(self, number: object, at: datetime) -> None:
         """Take an outgoing call the owner placed to number."""
 
-    def reply_received(self, number: object, text: str) -> None:
-        """Take a text message a caller sent to the line."""
+    def reply_received(
+        self, number: object, text: str, *, verified: bool = True
+    ) -> None:
+        """Take a text message a caller sent to the line.
+
+        verified is False when nothing proved who sent it (no signature).
+        """
 
 
 class CallSource(Protocol):

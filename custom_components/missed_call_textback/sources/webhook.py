@@ -65,10 +65,18 @@ UNKNOWN_START = datetime(2000, 1, 1, tzinfo=UTC)
 class SignalDispatcher:
     """Hands provider signals to the line, each provider call once."""
 
-    def __init__(self, sink: LineSink, *, replies: bool = True) -> None:
-        """Initialize for one line; replies=False drops text messages."""
+    def __init__(
+        self, sink: LineSink, *, replies: bool = True, verified: bool = True
+    ) -> None:
+        """Initialize for one line; replies=False drops text messages.
+
+        verified=False when the signals come unsigned (the owner accepts
+        unsigned requests, or Home Assistant's Twilio integration, which
+        checks no signature): anyone who knows the URL could have sent them.
+        """
         self._sink = sink
         self._replies = replies
+        self.verified = verified
         self._seen: OrderedDict[str, None] = OrderedDict()
 
     @callback
@@ -81,7 +89,9 @@ class SignalDispatcher:
                 self._sink.call_placed(signal.number, now)
             elif isinstance(signal, ReplyReceived):
                 if self._replies:
-                    self._sink.reply_received(signal.number, signal.text)
+                    self._sink.reply_received(
+                        signal.number, signal.text, verified=self.verified
+                    )
             else:
                 self._progress(signal, now)
 
@@ -146,7 +156,7 @@ class WebhookSource:
         self._name = name
         self.webhook_id = webhook_id
         self._provider = provider
-        self._dispatcher = SignalDispatcher(sink)
+        self._dispatcher = SignalDispatcher(sink, verified=provider.signed)
         self._now = now
         self._local_only = local_only
         self._twilio = twilio
@@ -242,11 +252,24 @@ class WebhookSource:
         with contextlib.suppress(NoURLAvailableError):
             external = get_url(self._hass, allow_internal=False, allow_cloud=False)
             urls.append(external + path + query)
+        with contextlib.suppress(NoURLAvailableError):
+            # The URL the setup flow showed the owner to paste into Twilio
+            # (webhook_url): with no external URL set, the internal one.
+            shown = webhook.async_generate_url(self._hass, self.webhook_id)
+            urls.append(shown + query)
         # As the request itself says (behind a proxy Home Assistant trusts,
         # from its X-Forwarded headers).
         seen = str(getattr(request, "url", "") or "")
         if seen.startswith(("http://", "https://")):
             urls.append(seen)
+        # A reverse proxy that terminates TLS without X-Forwarded-Proto (or an
+        # owner who published the http URL behind one) makes Twilio sign the
+        # https form of a URL that reads http here.
+        urls += [
+            "https://" + url.removeprefix("http://")
+            for url in urls
+            if url.startswith("http://")
+        ]
         return tuple(dict.fromkeys(urls))
 
     def _reject_signature(self) -> Response:
@@ -285,7 +308,7 @@ class TwilioEventSource:
     ) -> None:
         """Initialize; replies=False when the line hears them elsewhere."""
         self._hass = hass
-        self._dispatcher = SignalDispatcher(sink, replies=replies)
+        self._dispatcher = SignalDispatcher(sink, replies=replies, verified=False)
         self._now = now
 
     async def async_start(self) -> CALLBACK_TYPE:

@@ -18,6 +18,10 @@ from typing import Any, Literal, Protocol
 # this (or this far in the future) is a replay or a wrong clock.
 MAX_SKEW_SECONDS = 300
 MAX_RING_SECONDS = 86400
+# No provider sends a number, id, name or status this long. A longer value is
+# read as missing, so no later step (a regex, a log line, the memory of seen
+# call ids) ever works on the 64 KiB a request body may hold.
+MAX_FIELD_CHARS = 256
 
 
 class MalformedError(ValueError):
@@ -85,6 +89,9 @@ class Provider(Protocol):
 
     # The media type of its requests (without parameters).
     content_type: str
+    # Whether verify checks a signature; False when the line takes unsigned
+    # requests (by the owner's choice, or ha-sip, which cannot sign).
+    signed: bool
 
     def verify(self, request: InboundRequest) -> bool:
         """Return whether the request is signed with the line's secret."""
@@ -109,6 +116,11 @@ def json_object(body: bytes) -> dict[str, Any]:
     """Decode a JSON object body; raise MalformedError for anything else."""
     try:
         value = json.loads(body)
+    except RecursionError as err:
+        # The interpreter's recursion limit is the nesting cap: a body of
+        # "[[[[..." fails fast here, and nothing shallower costs more than
+        # linear time.
+        raise MalformedError("JSON nested too deeply") from err
     except (UnicodeDecodeError, ValueError) as err:
         raise MalformedError("not JSON") from err
     if not isinstance(value, dict):
@@ -117,12 +129,14 @@ def json_object(body: bytes) -> dict[str, Any]:
 
 
 def text_or_none(value: object) -> str | None:
-    """Return a non-empty string (numbers as text), else None."""
+    """Return a non-empty string (numbers as text) of a sane length, else None."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (str, int)):
+        # json already refuses integers of more than 4300 digits, so str() of
+        # one is cheap.
         text = str(value).strip()
-        return text or None
+        return text if 0 < len(text) <= MAX_FIELD_CHARS else None
     return None
 
 
@@ -144,7 +158,7 @@ def fresh(timestamp: str, now: datetime, *, milliseconds: bool = False) -> bool:
     """Return whether a signature timestamp is within the allowed skew."""
     if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 16:
         return False
-    seconds = int(timestamp)
-    if milliseconds:
-        seconds //= 1000
+    # Not floored to whole seconds: that would stretch the window by up to
+    # a second into the future.
+    seconds = int(timestamp) / 1000 if milliseconds else int(timestamp)
     return abs(now.timestamp() - seconds) <= MAX_SKEW_SECONDS

@@ -21,6 +21,9 @@ from . import (
 )
 
 CONTENT_TYPE = "application/json"
+# Deeper than any webhook nests what matters; a longer path finds nothing, so
+# a lookup costs at most this many steps whatever the owner typed.
+MAX_PATH_PARTS = 32
 
 
 class AuthMode(StrEnum):
@@ -33,10 +36,19 @@ class AuthMode(StrEnum):
 
 def lookup(value: object, path: str) -> object:
     """Follow a dotted path (list items by index) into decoded JSON."""
-    for part in path.split("."):
+    parts = path.split(".", MAX_PATH_PARTS)
+    if len(parts) > MAX_PATH_PARTS:
+        return None
+    for part in parts:
         if isinstance(value, dict):
             value = value.get(part)
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+        # isdigit alone takes "²", which int() refuses.
+        elif (
+            isinstance(value, list)
+            and part.isascii()
+            and part.isdigit()
+            and int(part) < len(value)
+        ):
             value = value[int(part)]
         else:
             return None
@@ -67,6 +79,7 @@ class GenericProvider:
         self._name_path = name_path
         self._call_id_path = call_id_path
         self._auth_mode = auth_mode
+        self.signed = auth_mode is not AuthMode.NONE
         self._header = header
         self._secret = secret.encode()
 

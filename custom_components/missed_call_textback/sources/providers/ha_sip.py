@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from . import (
+    MAX_FIELD_CHARS,
     CallProgress,
     InboundRequest,
     MalformedError,
@@ -20,13 +21,20 @@ from . import (
 )
 
 CONTENT_TYPE = "application/json"
-_SIP_USER = re.compile(r"sips?:([^@;>]+)@")
+# Bounded: an open-ended [^@;>]+ backtracks over the whole rest of the field
+# at every "sip:" (seconds on a field of "sip:sip:sip:..."); no SIP user part
+# of a phone call is longer than this.
+_SIP_USER = re.compile(r"sips?:([^@;>]{1,64})@")
 
 
 def _number(parsed: object, uri: object) -> str | None:
     if (number := text_or_none(parsed)) is not None:
         return number
-    if isinstance(uri, str) and (match := _SIP_USER.search(uri)):
+    if (
+        isinstance(uri, str)
+        and len(uri) <= MAX_FIELD_CHARS
+        and (match := _SIP_USER.search(uri))
+    ):
         return match.group(1)
     return None
 
@@ -35,6 +43,7 @@ class HaSipProvider:
     """Reads ha-sip's call events for one line."""
 
     content_type = CONTENT_TYPE
+    signed = False
 
     def verify(self, request: InboundRequest) -> bool:  # noqa: ARG002
         """Accept: ha-sip cannot sign, its webhook is local-only instead."""

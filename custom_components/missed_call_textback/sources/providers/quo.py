@@ -57,12 +57,13 @@ class QuoProvider:
 
     def __init__(self, signing_key: str | None) -> None:
         """Initialize with the webhook's signing key (None: unsigned accepted)."""
-        self._accept_unsigned = signing_key is None
+        self.signed = signing_key is not None
+        # An empty or undecodable key is None: it verifies nothing.
         self._key = decode_key(signing_key) if signing_key is not None else None
 
     def verify(self, request: InboundRequest) -> bool:
         """Check either signature scheme and reject stale timestamps."""
-        if self._accept_unsigned:
+        if not self.signed:
             return True
         if self._key is None:
             return False

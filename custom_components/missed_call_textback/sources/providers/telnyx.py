@@ -50,12 +50,13 @@ class TelnyxProvider:
 
     def __init__(self, public_key: str | None) -> None:
         """Initialize with the account's public key (None: unsigned accepted)."""
-        self._accept_unsigned = public_key is None
+        self.signed = public_key is not None
+        # An empty or malformed key is None: it verifies nothing.
         self._key = load_public_key(public_key) if public_key is not None else None
 
     def verify(self, request: InboundRequest) -> bool:
         """Check the ed25519 signature and reject stale timestamps."""
-        if self._accept_unsigned:
+        if not self.signed:
             return True
         timestamp = request.header(TIMESTAMP_HEADER)
         if self._key is None or not fresh(timestamp, request.now):
