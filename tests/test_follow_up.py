@@ -427,6 +427,38 @@ async def test_replies_are_not_forwarded_when_the_owner_says_so(
     assert owner_notes == []
 
 
+async def test_an_opt_out_read_from_a_phrase_is_forwarded_as_such(
+    hass: HomeAssistant,
+    entry_data: dict[str, Any],
+    entry_options: dict[str, Any],
+    sms_calls: list[ServiceCall],
+    owner_notes: list[ServiceCall],
+    events: list[tuple[str, dict[str, Any]]],
+) -> None:
+    await _line(hass, entry_data, entry_options)
+    await async_miss_call(hass, "6502530000", "Jordan")
+
+    await _reply(hass, CALLER, "Please stop texting me")
+    await _reply(hass, OTHER, "remove me from your list")
+
+    assert [call.data["message"] for call in owner_notes] == [
+        (
+            f'Jordan ({CALLER}) replied to Main line: "Please stop texting me"'
+            " (treated as opt-out)"
+        ),
+        # Never texted, but every opt-out reaches the owner.
+        (
+            f'{OTHER} replied to Main line: "remove me from your list"'
+            " (treated as opt-out)"
+        ),
+    ]
+    assert [(d["keyword"], d["inferred"]) for d in _of(events, "reply_received")] == [
+        ("stop", True),
+        ("stop", True),
+    ]
+    assert len(sms_calls) == 1
+
+
 async def test_a_text_from_someone_never_texted_is_not_forwarded(
     hass: HomeAssistant,
     entry_data: dict[str, Any],

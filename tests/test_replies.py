@@ -220,7 +220,35 @@ async def test_each_stop_word_opts_out_whatever_its_case_and_punctuation(
 
 
 @pytest.mark.parametrize(
-    "text", ["please stop texting me", "STOP IT", "stopp", "don't stop", "HELP ME"]
+    "text",
+    ["please stop texting me", "STOP IT", "stopp", "Opt-out", "STOP\u00a0STOP"],
+)
+async def test_an_opt_out_phrase_opts_out_and_the_owner_is_told(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sms_calls: list[ServiceCall],
+    events: Events,
+    text: str,
+) -> None:
+    """The FCC's "any reasonable means": phrases and variants opt out too."""
+    response = await _reply(hass, CALLER, text)
+
+    assert response == {"lines": [_handled("stop", opted_out=True)]}
+    (reply,) = [data for name, data in events if name == "reply_received"]
+    assert reply["keyword"] == "stop"
+    await async_miss_call(hass, CALLER)
+    assert sms_calls == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "don't stop",
+        "HELP ME",
+        "Can you stop by tomorrow at 3?",
+        "The leak won't stop",
+        "Don't stop the work, just call me",
+    ],
 )
 async def test_a_keyword_inside_a_longer_message_is_just_a_reply(
     hass: HomeAssistant,
@@ -437,6 +465,7 @@ async def test_a_reply_fires_an_event_with_the_texted_call(
                 "variant": "a",
                 "text": "Running late, call me at 3",
                 "keyword": "none",
+                "inferred": False,
             },
         )
     ]
@@ -820,6 +849,29 @@ async def test_a_twilio_sms_stop_opts_the_caller_out(
     await async_miss_call(hass, CALLER)
     assert _skip_reasons(events) == ["opted_out"]
     assert sms_calls == []
+
+
+@pytest.mark.parametrize("options_override", [{CONF_REPLY_SOURCE: "twilio"}])
+async def test_an_unsigned_twilio_start_does_not_lift_an_opt_out(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    events: Events,
+) -> None:
+    """Core's Twilio webhook is unsigned: anyone could post START as the caller."""
+    await _opt(hass, "opt_out", CALLER)
+    hass.bus.async_fire(
+        "twilio_data_received",
+        {"webhook_id": "abc", "MessageSid": "SM2", "From": CALLER, "Body": "START"},
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert init_integration.runtime_data.ledger.is_opted_out(CALLER)
+    assert [data["keyword"] for name, data in events if name == "reply_received"] == [
+        "none"
+    ]
+    # The owner's own action still opts the caller back in.
+    await _opt(hass, "opt_in", CALLER)
+    assert not init_integration.runtime_data.ledger.is_opted_out(CALLER)
 
 
 @pytest.mark.parametrize("options_override", [{CONF_REPLY_SOURCE: "twilio"}])

@@ -131,7 +131,7 @@ from .message import (
 from .outbox import Outbox
 from .phone import PhoneNumber, mask_number, normalize_number, scrub_numbers
 from .policy import Facts, Rules, Send, decide
-from .replies import Keyword, classify
+from .replies import Keyword, read_reply
 from .sender import NOTIFY_DOMAIN, ActionSender, NotifySender, Sender, SendError
 from .sources import CallSource
 from .sources.entity import EntitySource, interpreter_for
@@ -139,6 +139,9 @@ from .sources.sip import SipSource
 from .sources.webhook import build_webhook_source
 
 type CallEventListener = Callable[[CallEvent, dict[str, Any]], None]
+
+# A reply is cut here: ten SMS parts, more than any phone sends as one text.
+MAX_SMS_CHARS = 1600
 
 # Options a line takes into use without a reload (the text entities set them).
 LIVE_OPTIONS = frozenset({CONF_MESSAGE, CONF_AFTER_HOURS_MESSAGE})
@@ -582,10 +585,14 @@ class TextBackLine:
             )
 
     @callback
-    def reply_received(self, number: object, text: str) -> None:
+    def reply_received(
+        self, number: object, text: str, *, verified: bool = True
+    ) -> None:
         """Take a caller's text message heard by the source."""
         self._track(
-            self.async_handle_reply(number=number, text=text, answer_help=False),
+            self.async_handle_reply(
+                number=number, text=text, answer_help=False, verified=verified
+            ),
             "reply",
         )
 
@@ -1065,14 +1072,25 @@ class TextBackLine:
         text: str,
         answer_help: bool,
         context: Context | None = None,
+        verified: bool = True,
     ) -> dict[str, Any]:
-        """Take a caller's reply: opt-out keywords, HELP, and the reply itself."""
+        """Take a caller's reply: opt-out keywords, HELP, and the reply itself.
+
+        An unverified reply (a source without a signature) may opt out, never
+        back in: a forged START must not lift a caller's opt-out.
+        """
         normalized = normalize_number(number, self.region)
         if not isinstance(normalized, PhoneNumber):
             return {"entry_id": self.entry.entry_id, "result": "ignored"}
         e164 = normalized.e164
         now = dt_util.utcnow()
-        keyword = classify(text)
+        # Longer than any SMS (10 parts): the rest is not a caller's reply.
+        text = text[:MAX_SMS_CHARS]
+        reading = read_reply(text)
+        keyword = reading.keyword
+        if keyword is Keyword.START and not verified:
+            LOGGER.debug("%s: START from an unsigned source ignored", self.line_name)
+            keyword = Keyword.NONE
         # A reply belongs to this line only if the line's text reached the number.
         texted = self.ledger.has_texted(e164)
         call_id: str | None = None
@@ -1099,14 +1117,20 @@ class TextBackLine:
                 ),
                 "text": text,
                 "keyword": keyword.value,
+                # Read from a phrase ("please stop texting me"), not a bare word.
+                "inferred": reading.inferred and keyword is reading.keyword,
             },
             context,
         )
-        if call_id is not None and self.entry.options.get(CONF_FORWARD_REPLIES, True):
+        opted_out_now = keyword is Keyword.STOP and changed
+        if (call_id is not None or opted_out_now) and self.entry.options.get(
+            CONF_FORWARD_REPLIES, True
+        ):
             who = _who(e164, lead.caller_name if lead else None)
+            note = " (treated as opt-out)" if opted_out_now and reading.inferred else ""
             self._track(
                 self._async_tell_owner(
-                    f'{who} replied to {self.line_name}: "{text}"', context
+                    f'{who} replied to {self.line_name}: "{text}"{note}', context
                 ),
                 "forward",
             )
@@ -1204,7 +1228,13 @@ class TextBackLine:
             return
         self._track(
             self.async_handle_reply(
-                number=number, text=text, answer_help=False, context=event.context
+                number=number,
+                text=text,
+                answer_help=False,
+                context=event.context,
+                # Core's Twilio integration checks no signature: anyone who
+                # knows its webhook can post as any number.
+                verified=source != ReplySource.TWILIO,
             ),
             "reply",
         )
