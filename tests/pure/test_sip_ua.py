@@ -7,12 +7,19 @@ that is the edge (the network and time); the user agent is the real one.
 from __future__ import annotations
 
 from collections.abc import Callable
+import contextlib
 from dataclasses import dataclass, field
+import gc
+import logging
+import time
+import tracemalloc
 from typing import Any
 
+from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.missed_call_textback.calls import Outcome
+from custom_components.missed_call_textback.sources.sip import ua as sip_ua
 from custom_components.missed_call_textback.sources.sip.digest import parse_params
 from custom_components.missed_call_textback.sources.sip.message import (
     SipMessage,
@@ -20,7 +27,10 @@ from custom_components.missed_call_textback.sources.sip.message import (
 )
 from custom_components.missed_call_textback.sources.sip.ua import (
     MAX_FINISHED,
+    MAX_INVITE,
+    MAX_VIA,
     RETRY_FIRST,
+    TIMER_H,
     Account,
     AllowList,
     CallReport,
@@ -157,19 +167,23 @@ def _request(
     cseq: int = 1,
     number: str = "+16502530000",
     to_tag: str = "",
+    to: str = "<sip:620@pbx>",
     extra: str = "",
+    vias: str = "",
+    body: str = "",
 ) -> bytes:
     cseq_method = method
-    to = "<sip:620@pbx>" + (f";tag={to_tag}" if to_tag else "")
+    to += f";tag={to_tag}" if to_tag else ""
     return (
         f"{method} sip:620@192.168.1.2:5062 SIP/2.0\r\n"
         f"Via: SIP/2.0/UDP 192.168.1.1:5060;branch={branch}\r\n"
+        f"{vias}"
         f'From: "Jane" <sip:{number}@pbx>;tag=from1\r\n'
         f"To: {to}\r\n"
         f"Call-ID: {call_id}\r\n"
         f"CSeq: {cseq} {cseq_method}\r\n"
         f"{extra}"
-        "Content-Length: 0\r\n\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n{body}"
     ).encode()
 
 
@@ -508,6 +522,403 @@ def test_nothing_is_sent_once_closed(ua: SipUserAgent) -> None:
     assert _transport(ua).sent == []
 
 
+def test_a_stray_response_and_closing_before_opening_are_harmless(
+    clock: Clock, reports: list[CallReport]
+) -> None:
+    ua = SipUserAgent(
+        on_call=reports.append,
+        allowed=AllowList([PBX[0]]),
+        ring_timeout=30,
+        cause26_answered=True,
+        now=lambda: clock.now,
+        call_later=clock.call_later,
+    )
+    # No registration to hand it to, no transport to close.
+    ua.datagram_received(b"SIP/2.0 200 OK\r\nCSeq: 1 REGISTER\r\n\r\n", PBX)
+    ua.close()
+
+    assert ua.stats.received == 1
+    assert ua.stats.dropped_malformed == 0
+
+
+# --- bounded by bytes: what is answered, what is kept, what is sent --------------
+
+
+def _vias(count: int) -> str:
+    return "".join(
+        f"Via: SIP/2.0/UDP 10.0.0.{index}:5060;branch=z9hG4bK-v{index}\r\n"
+        for index in range(count)
+    )
+
+
+def test_an_invite_over_8_kib_is_answered_513_once_and_nothing_is_kept(
+    ua: SipUserAgent, clock: Clock, reports: list[CallReport]
+) -> None:
+    invite = _request("INVITE", body="v=0\r\n" + "a=x\r\n" * 2000)
+    assert len(invite) > MAX_INVITE
+
+    ua.datagram_received(invite, PBX)
+    ua.datagram_received(invite, PBX)  # retransmitted: answered again, statelessly
+    ua.datagram_received(_request("ACK"), PBX)
+
+    sent = _transport(ua).sent
+    assert [m.status for m, _ in sent] == [513, 513]
+    assert sent[0][0].get_all("via") == parse(invite).get_all("via")
+    assert ua.transactions == 0
+    assert ua._finished == {}
+    assert ua.stats.refused_oversize == 2
+    assert ua.stats.calls == 0
+    # Stateless (RFC 3261 section 8.2.7): no retransmission, no timer.
+    assert clock.pending == 0
+    clock.advance(60)
+    assert len(_transport(ua).sent) == 2
+    assert reports == []
+
+
+def test_an_invite_of_8_kib_still_rings(ua: SipUserAgent) -> None:
+    invite = _request("INVITE", extra="X-Pad: ")
+    invite = invite.replace(b"X-Pad: ", b"X-Pad: " + b"p" * (MAX_INVITE - len(invite)))
+    assert len(invite) == MAX_INVITE
+
+    ua.datagram_received(invite, PBX)
+
+    assert _transport(ua).statuses() == [180]
+
+
+@pytest.mark.parametrize("method", ["INVITE", "OPTIONS", "CANCEL", "BYE"])
+def test_a_request_with_more_than_10_vias_is_dropped(
+    ua: SipUserAgent, method: str
+) -> None:
+    ua.datagram_received(_request(method, vias=_vias(MAX_VIA)), PBX)
+
+    assert _transport(ua).sent == []
+    assert ua.stats.dropped_oversize == 1
+    assert ua.transactions == 0
+
+
+def test_ten_vias_are_answered_and_every_one_copied(ua: SipUserAgent) -> None:
+    # A list in one header counts item by item, like separate headers.
+    listed = "Via: " + ", ".join(f"SIP/2.0/UDP h{i}" for i in range(MAX_VIA - 2))
+    ua.datagram_received(_request("INVITE", vias=_vias(1) + listed + "\r\n"), PBX)
+
+    [(ringing, _)] = _transport(ua).sent
+    assert len(ringing.get_all("via")) == MAX_VIA
+    assert ringing.get_all("via")[-1] == f"SIP/2.0/UDP h{MAX_VIA - 3}"
+
+
+def test_responses_go_to_the_source_never_to_the_via(
+    ua: SipUserAgent, clock: Clock
+) -> None:
+    elsewhere = "Via: SIP/2.0/UDP 203.0.113.50:5999;received=203.0.113.50;rport\r\n"
+    invite = _request("INVITE").replace(
+        b"Via: SIP/2.0/UDP 192.168.1.1:5060", elsewhere.encode() + b"Via: x"
+    )
+    ua.datagram_received(_request("OPTIONS", vias=elsewhere), PBX)
+    ua.datagram_received(invite, PBX)
+    clock.advance(30 + TIMER_H)
+
+    sent = _transport(ua).sent
+    assert len(sent) == 13
+    assert {address for _, address in sent} == {PBX}
+
+
+def test_an_invite_never_acknowledged_draws_12_datagrams_as_rfc_3261_asks(
+    ua: SipUserAgent, clock: Clock
+) -> None:
+    # ring timeout 30 s: one 180 (never retransmitted on its own), the 480,
+    # then Timer G (0.5 s doubling to 4 s) until Timer H (32 s) gives up.
+    ua.datagram_received(_request("INVITE"), PBX)
+    sent_at = []
+    for _ in range(int((30 + TIMER_H + 10) / 0.25)):
+        before = len(_transport(ua).sent)
+        clock.advance(0.25)
+        sent_at.extend([clock.now] * (len(_transport(ua).sent) - before))
+
+    statuses = _transport(ua).statuses()
+    assert statuses == [180] + [480] * 11
+    assert [at - 30 for at in sent_at] == [
+        0,
+        0.5,
+        1.5,
+        3.5,
+        7.5,
+        11.5,
+        15.5,
+        19.5,
+        23.5,
+        27.5,
+        31.5,
+    ]
+    assert ua.transactions == 0
+    assert clock.pending == 0
+    # Each response is no larger than what the INVITE sent (no amplification
+    # per datagram): it copies Via, From, To, Call-ID and CSeq only.
+    assert max(len(m.get_all("via")) for m, _ in _transport(ua).sent) == 1
+
+
+def _big_echo_invite(index: int, size: int = MAX_INVITE) -> bytes:
+    # The worst an INVITE can still make this UA keep: just under the size
+    # limit, 10 Vias, and a To header that every response must copy.
+    base = _request(
+        "INVITE",
+        branch=f"z9hG4bK{index}",
+        call_id=f"c{index}",
+        vias=_vias(MAX_VIA - 1),
+        to="<sip:620@pbx;x=>",
+    )
+    return base.replace(b";x=>", b";x=" + b"t" * (size - len(base)) + b">")
+
+
+class _Discard(Transport):
+    """Sends nowhere and records nothing (what is recorded would be measured)."""
+
+    def sendto(self, data: bytes, address: tuple[str, int]) -> None:
+        """Drop a datagram."""
+
+
+def _held_after(*steps: Callable[[], None]) -> list[int]:
+    """Return the bytes still allocated after each step, from before the first."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        held = []
+        for step in steps:
+            step()
+            gc.collect()
+            held.append(tracemalloc.get_traced_memory()[0] - before)
+        return held
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize(
+    ("make", "most"),
+    [
+        # A SIPp-like INVITE: 3160 bytes per transaction before the fix.
+        (lambda i: _request("INVITE", branch=f"z9hG4bK{i}", call_id=f"c{i}"), 2000),
+        # 7 KiB of body and headers no response copies: none of it is kept.
+        (
+            lambda i: _request(
+                "INVITE",
+                branch=f"z9hG4bK{i}",
+                call_id=f"c{i}",
+                extra="Subject: " + "s" * 3000 + "\r\n",
+                body="a=x\r\n" * 700,
+            ),
+            2000,
+        ),
+        # Everything copied: 19 KiB before the fix (147 KiB at 64 KiB).
+        (_big_echo_invite, 10000),
+    ],
+)
+def test_a_transaction_keeps_only_what_its_responses_copy(
+    make: Callable[[int], bytes], most: int
+) -> None:
+    # Timers and reports nobody keeps but the user agent, as on a real loop
+    # (the driven clock keeps every timer it ever made).
+    ua = SipUserAgent(
+        on_call=lambda _report: None,
+        allowed=AllowList([PBX[0]]),
+        ring_timeout=30,
+        cause26_answered=True,
+        now=lambda: 0.0,
+        call_later=_Timer,
+    )
+    ua.connection_made(_Discard())  # type: ignore[arg-type]
+    invites = [make(index) for index in range(200)]
+    finals = [
+        (
+            _request("CANCEL", branch=f"z9hG4bK{index}", call_id=f"c{index}"),
+            _request("ACK", branch=f"z9hG4bK{index}", call_id=f"c{index}"),
+        )
+        for index in range(200)
+    ]
+
+    def _ring() -> None:
+        for invite in invites:
+            ua.datagram_received(invite, PBX)
+
+    def _end() -> None:
+        for cancel, ack in finals:
+            ua.datagram_received(cancel, PBX)
+            ua.datagram_received(ack, PBX)
+
+    counted: list[int] = []
+    ringing, ended = _held_after(
+        _ring, lambda: counted.append(ua._transaction_bytes), _end
+    )[::2]
+    per_transaction, per_finished = ringing / 200, ended / 200
+    assert len(ua._finished) == 200
+    assert ua.transactions == 0
+
+    assert per_transaction < most
+    assert per_finished < most
+    # The byte caps count at least what is really held.
+    assert counted[0] / 200 >= per_transaction * 0.9
+    assert ua._finished_bytes / 200 >= per_finished * 0.9
+
+
+def test_transactions_and_finished_calls_are_capped_in_bytes(
+    clock: Clock, reports: list[CallReport], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sip_ua, "MAX_TRANSACTION_BYTES", 200_000)
+    monkeypatch.setattr(sip_ua, "MAX_FINISHED_BYTES", 100_000)
+    ua, _ = _ua(clock, reports)
+    for index in range(100):
+        ua.datagram_received(_big_echo_invite(index), PBX)
+
+    # About 9 KiB each: 21 fit in 200 000 bytes, long before 1024 calls.
+    assert 15 < ua.transactions < 30
+    assert ua._transaction_bytes <= 200_000
+    assert ua.stats.evicted == 100 - ua.transactions
+    held = [transaction.call_id for transaction in ua._transactions.values()]
+    for index in range(100):
+        ua.datagram_received(
+            _request("CANCEL", branch=f"z9hG4bK{index}", call_id=f"c{index}"), PBX
+        )
+    assert len(reports) == ua.transactions
+    assert ua._finished_bytes == 0  # none acknowledged yet
+    for index in range(100):
+        ua.datagram_received(
+            _request("ACK", branch=f"z9hG4bK{index}", call_id=f"c{index}"), PBX
+        )
+    assert ua.transactions == 0
+    assert 5 < len(ua._finished) < 15
+    assert ua._finished_bytes <= 100_000
+    assert len(held) == len(reports)
+
+
+def test_an_evicted_call_that_had_ended_still_answers_its_retransmission(
+    clock: Clock, reports: list[CallReport]
+) -> None:
+    ua, transport = _ua(clock, reports, max_transactions=2)
+    ua.datagram_received(_request("INVITE", branch="z9hG4bK0", call_id="c0"), PBX)
+    ua.datagram_received(_request("CANCEL", branch="z9hG4bK0", call_id="c0"), PBX)
+    for index in (1, 2):
+        ua.datagram_received(
+            _request("INVITE", branch=f"z9hG4bK{index}", call_id=f"c{index}"), PBX
+        )
+    transport.take()
+
+    ua.datagram_received(_request("INVITE", branch="z9hG4bK0", call_id="c0"), PBX)
+
+    assert transport.take() == [487]
+    assert ua.stats.evicted == 1
+    assert len(reports) == 1
+
+
+_LIMIT = 65507  # the largest UDP payload over IPv4
+
+
+def _fill(prefix: bytes, unit: bytes) -> bytes:
+    suffix = b"\r\nContent-Length: 0\r\n\r\n"
+    return prefix + unit * ((_LIMIT - len(prefix) - len(suffix)) // len(unit)) + suffix
+
+
+WORST_DATAGRAMS = {
+    # Before the fix (best of 5, 2 shared cores): 10 ms, 20 ms, 15 ms, 7 ms.
+    "4000 Via": _request("INVITE", branch="z9hG4bK-worst").replace(
+        b"Via: ", b"Via: " + b"SIP/2.0/UDP h, " * 4000, 1
+    ),
+    "many commas": _request("INVITE", branch="z9hG4bK-worst").replace(
+        b"branch=z9hG4bK-worst", b"branch=z9hG4bK-worst" + b"," * 60000
+    ),
+    "many Reason items": _fill(
+        _request("CANCEL").removesuffix(b"Content-Length: 0\r\n\r\n") + b"Reason: ",
+        b"a,",
+    ),
+    "many To params": _request(
+        "INVITE", branch="z9hG4bK-worst", to="<sip:620@pbx>" + ";p" * 30000
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(WORST_DATAGRAMS))
+def test_a_worst_case_datagram_is_handled_in_linear_time(
+    clock: Clock, reports: list[CallReport], name: str
+) -> None:
+    data = WORST_DATAGRAMS[name]
+    assert len(data) <= _LIMIT
+    times = []
+    for _ in range(5):
+        ua, _transport = _ua(clock, reports)
+        # A call for a CANCEL to end, and for its Reason to be read.
+        ua.datagram_received(_request("INVITE"), PBX)
+        start = time.perf_counter()
+        ua.datagram_received(data, PBX)
+        times.append(time.perf_counter() - start)
+
+    # 0.1-0.5 ms on the 2-core dev box; the bound leaves room for CI.
+    assert min(times) < 0.005
+
+
+# --- fuzzing: no datagram makes the user agent log an error ----------------------
+
+_LOOKALIKES = (
+    # Superscripts, Arabic-Indic, Devanagari, Bengali, fullwidth, mathematical
+    # and circled digits, a fraction, a Roman numeral: str.isdigit() or
+    # str.isnumeric() takes them.
+    "\u00b2\u00b3\u00b9\u2070\u0661\u0662\u0660\u06f0\u0966\u09e6"
+    "\uff10\uff19\U0001d7ce\u24ea\u00bd\u216b"
+    # Spaces str.strip() removes and SIP does not know.
+    "\u00a0\u2028\u3000"
+    ' \t:;,=<>"\\@-+.'
+)
+
+
+class _Errors(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextlib.contextmanager
+def _no_errors_logged() -> Any:
+    handler = _Errors()
+    logger = logging.getLogger(sip_ua.__name__)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    assert [record.getMessage() for record in handler.records] == []
+
+
+@st.composite
+def _mutated_request(draw: st.DrawFn) -> bytes:
+    method = draw(st.sampled_from(["INVITE", "CANCEL", "ACK", "OPTIONS", "BYE"]))
+    text = _request(
+        method, extra=draw(st.sampled_from(["", "Reason: Q.850;cause=26\r\n"]))
+    ).decode()
+    for _ in range(draw(st.integers(1, 4))):
+        digits = [index for index, char in enumerate(text) if char.isdigit()]
+        index = draw(st.sampled_from(digits))
+        new = draw(st.text(st.sampled_from(_LOOKALIKES), min_size=0, max_size=3))
+        text = text[:index] + new + text[index + 1 :]
+    return text.encode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_mutated_request(), min_size=1, max_size=4))
+def test_mutated_requests_never_make_the_user_agent_log_an_error(
+    datagrams: list[bytes],
+) -> None:
+    clock = Clock()
+    ua, transport = _ua(clock, [])
+    with _no_errors_logged():
+        for data in datagrams:
+            ua.datagram_received(data, PBX)
+        clock.advance(100)
+    # And it still works.
+    transport.take()
+    ua.datagram_received(_request("INVITE", branch="z9hG4bK-after"), PBX)
+    assert transport.take() == [180]
+
+
 # --- registration ---------------------------------------------------------------
 
 REGISTRAR = ("192.168.1.1", 5060)
@@ -736,3 +1147,71 @@ def test_stopping_while_not_registered_sends_nothing(
 
     assert _transport(ua).sent == []
     assert clock.pending == 0
+
+
+@pytest.mark.parametrize(
+    ("status", "headers"),
+    [
+        (200, ("Expires: ²",)),
+        (
+            200,
+            (
+                "Contact: <sip:620@192.168.1.2:5062>;expires=\u0661\u0662\u0660",
+                "Expires: ³",
+            ),
+        ),
+        (200, ("Expires: " + "9" * 5000,)),
+        (423, ("Min-Expires: ²",)),
+        (423, ("Min-Expires: \u0666\u0660\u0660",)),
+    ],
+)
+def test_registrar_numbers_in_other_scripts_are_not_numbers(
+    ua: SipUserAgent, states: list[RegState], status: int, headers: tuple[str, ...]
+) -> None:
+    registration = _registration(ua, states)
+    registration.start()
+
+    with _no_errors_logged():
+        _answer(ua, status, *headers)
+
+    if status == 200:
+        assert registration.state is RegState.REGISTERED
+        assert registration.granted == 300  # what it asked for
+    else:
+        assert registration.state is RegState.FAILED
+
+
+def test_an_overlong_challenge_is_not_parsed(
+    ua: SipUserAgent, states: list[RegState]
+) -> None:
+    registration = _registration(ua, states)
+    registration.start()
+
+    _answer(ua, 401, f'WWW-Authenticate: {CHALLENGE}, opaque="{"o" * 3000}"')
+
+    assert registration.state is RegState.AUTH_FAILED
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from([200, 401, 407, 423]),
+    st.text(st.sampled_from(_LOOKALIKES + "0123456789"), max_size=8),
+    st.text(st.sampled_from(_LOOKALIKES + "0123456789"), max_size=8),
+)
+def test_registrar_answers_with_mutated_numbers_never_log_an_error(
+    status: int, number: str, other: str
+) -> None:
+    clock = Clock()
+    ua, _ = _ua(clock, [])
+    registration = _registration(ua, [])
+    registration.start()
+    headers = (
+        f"Expires: {number}",
+        f"Min-Expires: {number}",
+        f"Contact: <sip:620@192.168.1.2:5062>;expires={other}",
+        f'WWW-Authenticate: Digest realm="r", nonce="{other}", stale={number}',
+        f'Proxy-Authenticate: Digest realm="r", nonce="n{number}", qop="{other}"',
+    )
+    with _no_errors_logged():
+        _answer(ua, status, *headers)
+        clock.advance(RETRY_FIRST * 40)

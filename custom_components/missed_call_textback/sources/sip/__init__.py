@@ -38,6 +38,7 @@ from .const import (
     DEFAULT_SIP_PORT,
     SipMode,
 )
+from .message import ascii_uint
 from .ua import (
     Account,
     Address,
@@ -72,9 +73,10 @@ def split_host_port(value: str) -> tuple[str, int]:
         bracket = "]"
         host, _, port = text.partition(":")
         port = port or str(DEFAULT_SIP_PORT)
-    if not (host and bracket and port.isdigit() and 0 < int(port) < 65536):
+    number = ascii_uint(port)
+    if not (host and bracket and number is not None and 0 < number < 65536):
         raise ValueError(value)
-    return host, int(port)
+    return host, number
 
 
 def stable_call_id(sip_call_id: str) -> str:

@@ -1,10 +1,18 @@
 """A SIP user agent that lets calls ring and never answers them.
 
-INVITE server transactions (RFC 3261 section 17.2.1): 100 Trying and 180
-Ringing; a CANCEL ends the call with 200 to the CANCEL and 487 to the INVITE;
-the ring timeout ends it with 480. A final response is retransmitted (Timer
-G) until the ACK arrives or Timer H gives up. Retransmitted INVITEs and
-CANCELs are answered again and never reported twice.
+INVITE server transactions (RFC 3261 section 17.2.1): 180 Ringing at once; a
+CANCEL ends the call with 200 to the CANCEL and 487 to the INVITE; the ring
+timeout ends it with 480. A final response is retransmitted (Timer G) until
+the ACK arrives or Timer H gives up; nothing else is retransmitted, the 180
+only answers a retransmitted INVITE. Retransmitted INVITEs and CANCELs are
+answered again and never reported twice.
+
+Responses go to the address the request came from (an allowed one), never to
+the Via's sent-by, which a sender can point anywhere.
+
+Memory is bounded by bytes as well as by count: a transaction keeps only the
+header lines its responses copy (serialised once), never the INVITE, and
+INVITEs too large to keep are refused before anything is held.
 
 Optionally it REGISTERs with a registrar (digest auth, re-registering before
 the binding expires) so the PBX rings it like any other phone.
@@ -30,13 +38,17 @@ from .message import (
     SipMessage,
     SipParseError,
     address_uri,
+    ascii_uint,
     build_response,
     display_name,
+    header_block,
     header_params,
     new_branch,
     new_call_id,
     new_tag,
     parse,
+    response_from_block,
+    response_headers,
     serialize,
     uri_user,
 )
@@ -49,9 +61,29 @@ TIMER_H = 64 * T1  # wait for an ACK
 TIMER_F = 64 * T1  # non-INVITE client transaction timeout
 
 MAX_DATAGRAM = 65535
+# An INVITE over UDP should stay under 1300 bytes (RFC 3261 section 18.1.1);
+# a PBX's, SDP included, is 1 to 3 KiB. Larger ones are answered 513 Message
+# Too Large statelessly (section 8.2.7: no transaction, no retransmission,
+# nothing kept), not dropped: a real PBX then stops retransmitting at once
+# and its log says why, while a spoofed one gets back no more than it sent.
+MAX_INVITE = 8192
+# Via entries a request may carry. Every response must copy them all, and a
+# PBX forking to a phone adds one or two: a request with more is dropped
+# without an answer (a 513 would have to echo them all).
+MAX_VIA = 10
 MAX_TRANSACTIONS = 1024
+MAX_TRANSACTION_BYTES = 4 * 2**20
 # Final responses of transactions already gone, to answer late retransmissions.
 MAX_FINISHED = 4096
+MAX_FINISHED_BYTES = 4 * 2**20
+# What a transaction and a finished entry hold besides the bytes counted
+# (objects, dict slots, a timer), measured with tracemalloc: the byte caps
+# count these too, so that many small entries cannot outgrow them either.
+TRANSACTION_OVERHEAD = 1000
+FINISHED_OVERHEAD = 200
+# Digest challenges are parsed character by character; a real one is a few
+# hundred characters.
+MAX_CHALLENGE = 2048
 ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS"
 USER_AGENT = "HomeAssistant-MissedCallTextBack"
 # Registration retries after a failure: from this, doubling, up to the cap.
@@ -164,26 +196,43 @@ class _State(StrEnum):
 @dataclass(slots=True)
 class _InviteTransaction:
     key: str
-    invite: SipMessage
     address: Address
     to_tag: str
+    # Via, From, To (with this UA's tag), Call-ID and CSeq header lines of the
+    # INVITE: all its responses copy, serialised once. The INVITE is not kept.
+    block: bytes
+    # Contact and Allow lines of the 180.
+    ringing: bytes
+    call_id: str
+    number: str | None
+    caller_name: str | None
     started: float
-    last: bytes = b""
+    # Bytes counted against MAX_TRANSACTION_BYTES (fixed at creation: the
+    # final response replaces the block and the 180's lines, never more).
+    cost: int
     state: _State = _State.PROCEEDING
+    final: bytes = b""
     interval: float = T1
-    timers: dict[str, Timer] = field(default_factory=dict)
+    # Timer H: when an unacknowledged final response is given up.
+    deadline: float = 0.0
+    # One timer at a time: the ring timeout, then Timer G or Timer H.
+    timer: Timer | None = None
 
-    def cancel_timers(self) -> None:
-        for timer in self.timers.values():
-            timer.cancel()
-        self.timers.clear()
+    def cancel_timer(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+
+def _finished_cost(key: str, final: bytes) -> int:
+    return FINISHED_OVERHEAD + len(key) + len(final)
 
 
 def transaction_key(message: SipMessage) -> str:
     """Key an INVITE and its CANCEL and ACK alike (section 17.2.3)."""
     branch = message.branch
     if branch.startswith(BRANCH_COOKIE):
-        sent_by = message.top_via.split(";", 1)[0].split()[-1:]
+        sent_by = message.top_via.split(";", 1)[0].rsplit(None, 1)[-1:]
         return f"{branch}|{''.join(sent_by).lower()}"
     # RFC 2543 peers: Call-ID, CSeq number and the From tag identify it.
     from_tag = header_params(message.get("from") or "").get("tag", "")
@@ -197,7 +246,10 @@ class Stats:
     received: int = 0
     dropped_source: int = 0
     dropped_malformed: int = 0
+    # Datagrams over 64 KiB and requests with more than MAX_VIA Vias.
     dropped_oversize: int = 0
+    # INVITEs over MAX_INVITE, answered 513.
+    refused_oversize: int = 0
     evicted: int = 0
     calls: int = 0
     reports: int = 0
@@ -226,7 +278,9 @@ class SipUserAgent(asyncio.DatagramProtocol):
         self._call_later = call_later
         self._max_transactions = max_transactions
         self._transactions: OrderedDict[str, _InviteTransaction] = OrderedDict()
+        self._transaction_bytes = 0
         self._finished: OrderedDict[str, bytes] = OrderedDict()
+        self._finished_bytes = 0
         self.transport: asyncio.DatagramTransport | None = None
         self.registration: Registration | None = None
         self.stats = Stats()
@@ -276,7 +330,7 @@ class SipUserAgent(asyncio.DatagramProtocol):
             return
         try:
             if message.is_request:
-                self._request(message, address)
+                self._request(message, address, len(data))
             elif self.registration is not None:
                 self.registration.response(message)
         except Exception:
@@ -295,16 +349,27 @@ class SipUserAgent(asyncio.DatagramProtocol):
         if self.registration is not None:
             self.registration.stop()
         for transaction in self._transactions.values():
-            transaction.cancel_timers()
+            transaction.cancel_timer()
         self._transactions.clear()
+        self._transaction_bytes = 0
         if self.transport is not None:
             self.transport.close()
 
     # --- requests ---------------------------------------------------------------
 
-    def _request(self, request: SipMessage, address: Address) -> None:
+    def _request(self, request: SipMessage, address: Address, size: int) -> None:
         method = request.method
+        if len(request.get_all("via", MAX_VIA + 1)) > MAX_VIA:
+            self.stats.dropped_oversize += 1
+            return
         if method == "INVITE":
+            if size > MAX_INVITE:
+                self.stats.refused_oversize += 1
+                self.send(
+                    build_response(request, 513, "Message Too Large", to_tag=new_tag()),
+                    address,
+                )
+                return
             self._invite(request, address)
         elif method == "CANCEL":
             self._cancel(request, address)
@@ -341,7 +406,7 @@ class SipUserAgent(asyncio.DatagramProtocol):
         key = transaction_key(invite)
         if (transaction := self._transactions.get(key)) is not None:
             # A retransmission: repeat the latest response (section 17.2.1).
-            self.send(transaction.last, address)
+            self.send(self._latest(transaction), address)
             return
         if (final := self._finished.get(key)) is not None:
             self.send(final, address)
@@ -352,31 +417,60 @@ class SipUserAgent(asyncio.DatagramProtocol):
                 build_response(invite, 481, "Call/Transaction Does Not Exist"), address
             )
             return
-        if len(self._transactions) >= self._max_transactions:
-            _, oldest = self._transactions.popitem(last=False)
-            oldest.cancel_timers()
-            self.stats.evicted += 1
+        number, caller_name = caller_of(invite)
+        to_tag = new_tag()
+        block = header_block(response_headers(invite, to_tag=to_tag))
+        ringing = header_block([("Contact", f"<{invite.uri}>"), ("Allow", ALLOW)])
+        call_id = invite.call_id
+        cost = TRANSACTION_OVERHEAD + sum(
+            len(part)
+            for part in (key, block, ringing, call_id, number or "", caller_name or "")
+        )
+        self._make_room(cost)
         transaction = _InviteTransaction(
             key=key,
-            invite=invite,
             address=address,
-            to_tag=new_tag(),
+            to_tag=to_tag,
+            block=block,
+            ringing=ringing,
+            call_id=call_id,
+            number=number,
+            caller_name=caller_name,
             started=self._now(),
+            cost=cost,
         )
         self._transactions[key] = transaction
+        self._transaction_bytes += cost
         self.stats.calls += 1
         # No 100 Trying: the 180 goes out at once, and section 17.2.1 asks for
         # a 100 only when no provisional response follows within 200 ms.
-        transaction.last = build_response(
-            invite,
-            180,
-            "Ringing",
-            to_tag=transaction.to_tag,
-            extra=[("Contact", f"<{invite.uri}>"), ("Allow", ALLOW)],
-        )
-        self.send(transaction.last, address)
-        transaction.timers["ring"] = self._call_later(
+        self.send(self._latest(transaction), address)
+        transaction.timer = self._call_later(
             self._ring_timeout, lambda: self._ring_timed_out(transaction)
+        )
+
+    def _make_room(self, cost: int) -> None:
+        # Oldest first, ringing or not: a flood of new calls from an allowed
+        # address can push out real ones, but never memory up.
+        while self._transactions and (
+            len(self._transactions) >= self._max_transactions
+            or self._transaction_bytes + cost > MAX_TRANSACTION_BYTES
+        ):
+            _, oldest = self._transactions.popitem(last=False)
+            self._transaction_bytes -= oldest.cost
+            oldest.cancel_timer()
+            if oldest.state is _State.COMPLETED:
+                self._remember(oldest)
+            self.stats.evicted += 1
+
+    @staticmethod
+    def _latest(transaction: _InviteTransaction) -> bytes:
+        if transaction.state is _State.COMPLETED:
+            return transaction.final
+        # Built again for each INVITE retransmission rather than kept: those
+        # are rare, and keeping it would double what a ringing call holds.
+        return response_from_block(
+            180, "Ringing", transaction.block + transaction.ringing
         )
 
     def _cancel(self, cancel: SipMessage, address: Address) -> None:
@@ -409,52 +503,69 @@ class SipUserAgent(asyncio.DatagramProtocol):
         self._drop(transaction)
 
     def _ring_timed_out(self, transaction: _InviteTransaction) -> None:
-        # Only a ringing call has this timer: a final response cancels it.
-        transaction.timers.pop("ring", None)
+        # Only a ringing call has this timer: a final response replaces it.
+        transaction.timer = None
         self._finish(transaction, 480, "Temporarily Unavailable")
         self._report(transaction, Outcome.MISSED, "ring_timeout")
 
     def _finish(
         self, transaction: _InviteTransaction, status: int, reason: str
     ) -> None:
-        transaction.cancel_timers()
+        transaction.cancel_timer()
         transaction.state = _State.COMPLETED
-        transaction.last = build_response(
-            transaction.invite, status, reason, to_tag=transaction.to_tag
-        )
-        self.send(transaction.last, transaction.address)
-        transaction.timers["G"] = self._call_later(
-            transaction.interval, lambda: self._timer_g(transaction)
-        )
-        transaction.timers["H"] = self._call_later(
-            TIMER_H, lambda: self._drop(transaction)
-        )
+        transaction.final = response_from_block(status, reason, transaction.block)
+        transaction.block = transaction.ringing = b""
+        self.send(transaction.final, transaction.address)
+        transaction.deadline = self._now() + TIMER_H
+        self._next_retransmission(transaction)
+
+    def _next_retransmission(self, transaction: _InviteTransaction) -> None:
+        # Timer G (T1, doubling up to T2) while it comes before Timer H; then
+        # Timer H, which gives up: 10 retransmissions at most (section 17.2.1).
+        left = transaction.deadline - self._now()
+        if transaction.interval < left:
+            transaction.timer = self._call_later(
+                transaction.interval, lambda: self._timer_g(transaction)
+            )
+        else:
+            transaction.timer = self._call_later(
+                max(left, 0.0), lambda: self._drop(transaction)
+            )
 
     def _timer_g(self, transaction: _InviteTransaction) -> None:
         # The ACK drops the transaction and cancels this timer with it.
-        self.send(transaction.last, transaction.address)
+        self.send(transaction.final, transaction.address)
         transaction.interval = min(2 * transaction.interval, T2)
-        transaction.timers["G"] = self._call_later(
-            transaction.interval, lambda: self._timer_g(transaction)
-        )
+        self._next_retransmission(transaction)
 
     def _drop(self, transaction: _InviteTransaction) -> None:
-        transaction.cancel_timers()
-        if self._transactions.get(transaction.key) is transaction:
-            del self._transactions[transaction.key]
-        self._finished[transaction.key] = transaction.last
-        while len(self._finished) > MAX_FINISHED:
-            self._finished.popitem(last=False)
+        # Only a held transaction has a timer or is found by its ACK: an
+        # evicted one had its timer cancelled and is in the dict no more.
+        transaction.cancel_timer()
+        del self._transactions[transaction.key]
+        self._transaction_bytes -= transaction.cost
+        self._remember(transaction)
+
+    def _remember(self, transaction: _InviteTransaction) -> None:
+        # Each key once: an INVITE whose key is here is answered from here and
+        # never opens a transaction that could be remembered again.
+        self._finished[transaction.key] = transaction.final
+        self._finished_bytes += _finished_cost(transaction.key, transaction.final)
+        while (
+            len(self._finished) > MAX_FINISHED
+            or self._finished_bytes > MAX_FINISHED_BYTES
+        ):
+            key, final = self._finished.popitem(last=False)
+            self._finished_bytes -= _finished_cost(key, final)
 
     def _report(
         self, transaction: _InviteTransaction, outcome: Outcome, ended_by: str
     ) -> None:
-        number, name = caller_of(transaction.invite)
         self.stats.reports += 1
         report = CallReport(
-            call_id=transaction.invite.call_id,
-            number=number,
-            caller_name=name,
+            call_id=transaction.call_id,
+            number=transaction.number,
+            caller_name=transaction.caller_name,
             ring_seconds=max(0.0, self._now() - transaction.started),
             outcome=outcome,
             ended_by=ended_by,
@@ -486,7 +597,7 @@ class Account:
     registrar: Address  # resolved address
     domain: str  # as the owner typed it (host[:port]): the URIs' host part
     user: str
-    password: str
+    password: str = field(repr=False)
     auth_user: str = ""
     expires: int = 300
 
@@ -632,8 +743,11 @@ class Registration:
             self._challenged(response)
         elif 200 <= status < 300:
             self._registered(response)
-        elif status == 423 and (minimum := response.get("min-expires") or "").isdigit():
-            self._expires = int(minimum)
+        elif (
+            status == 423
+            and (minimum := ascii_uint(response.get("min-expires") or "")) is not None
+        ):
+            self._expires = minimum
             self._send_register(self._expires)
         elif status == 403:
             self._failed(RegState.AUTH_FAILED)
@@ -643,7 +757,13 @@ class Registration:
     def _challenged(self, response: SipMessage) -> None:
         name = "www-authenticate" if response.status == 401 else "proxy-authenticate"
         try:
-            challenge = best_challenge(response.get_all(name))
+            challenge = best_challenge(
+                [
+                    value
+                    for value in response.get_all(name)
+                    if len(value) <= MAX_CHALLENGE
+                ]
+            )
         except DigestError as err:
             _LOGGER.debug("SIP: cannot answer the registrar: %s", err)
             self._failed(RegState.AUTH_FAILED)
@@ -665,11 +785,11 @@ class Registration:
         granted = None
         for contact in response.get_all("contact"):
             if address_uri(contact) == self._contact[1:-1]:
-                value = header_params(contact).get("expires", "")
-                granted = int(value) if value.isdigit() else None
+                granted = ascii_uint(header_params(contact).get("expires", ""))
         if granted is None:
-            value = response.get("expires") or ""
-            granted = int(value) if value.isdigit() else self._expires
+            granted = ascii_uint(response.get("expires") or "")
+        if granted is None:
+            granted = self._expires
         self.granted = granted
         self._retry = RETRY_FIRST
         self._set_state(RegState.REGISTERED)
