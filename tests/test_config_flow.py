@@ -27,6 +27,7 @@ from custom_components.missed_call_textback.const import (
     CONF_IDLE_STATES,
     CONF_LINE_NAME,
     CONF_MESSAGE,
+    CONF_MIN_RING_SECONDS,
     CONF_NAME_ATTRIBUTE,
     CONF_NOTIFY_SERVICE,
     CONF_NUMBER_ATTRIBUTE,
@@ -276,6 +277,8 @@ async def test_user_flow_creates_a_line_for_a_preset(
         CONF_MESSAGE: MESSAGE,
         CONF_COOLDOWN_HOURS: 12,
         CONF_COUNTRY: "US",
+        # Skips the ring a blocked call flashes (see test_fritzbox.py).
+        CONF_MIN_RING_SECONDS: 2,
     }
     if voicemail_field:
         expected_options[CONF_TEXT_VOICEMAIL] = True
@@ -333,6 +336,8 @@ async def test_user_flow_creates_a_generic_line_with_cleaned_states(
         CONF_NAME_ATTRIBUTE: "caller_name",
     }
     assert CONF_RINGING_STATES not in result["result"].options
+    # A generic entity's states are the owner's: no ring time is assumed.
+    assert CONF_MIN_RING_SECONDS not in result["result"].options
 
 
 async def test_user_flow_rejects_an_entity_that_does_not_exist(
@@ -700,6 +705,7 @@ async def test_action_sender_stores_the_actions_and_no_notify_service(
         CONF_COOLDOWN_HOURS: 12,
         CONF_COUNTRY: "US",
         CONF_ACTION: TWILIO_ACTION,
+        CONF_MIN_RING_SECONDS: 2,
     }
     assert result["result"].state is ConfigEntryState.LOADED
 

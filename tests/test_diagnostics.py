@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import json
 from typing import Any
 
@@ -21,6 +22,17 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.matchers import path_type
 
+from custom_components.missed_call_textback.const import (
+    CONF_ACTION,
+    CONF_ALLOWLIST,
+    CONF_ALLOWLIST_ONLY,
+    CONF_BLOCKLIST,
+    CONF_LINE_NAME,
+    CONF_NEVER_TEXT,
+    CONF_SENDER,
+    DOMAIN,
+)
+
 from .conftest import SMS_SERVICE
 from .line_helpers import (
     STORE_KEY,
@@ -30,6 +42,7 @@ from .line_helpers import (
     ring,
 )
 from .portable_snapshot import PortableSnapshotExtension
+from .sip_helpers import free_udp_port
 
 
 @pytest.fixture
@@ -146,3 +159,98 @@ async def test_diagnostics_hide_numbers_inside_provider_errors(
     assert diagnostics["history"][0]["result"] == "failed"
     assert diagnostics["history"][0]["error"] == "+*********00 is not a mobile number"
     assert "6502530000" not in json.dumps(diagnostics)
+
+
+# One caller's number and one secret, put into every field they fit.
+KNOWN_NUMBER = "+12125550188"
+KNOWN_SECRET = "0wner-s3cret-4a7f9c"  # noqa: S105
+
+
+def _twilio_data() -> dict[str, Any]:
+    return {
+        "source": "webhook",
+        "provider": "twilio",
+        "webhook_id": KNOWN_SECRET,
+        "auth_token": KNOWN_SECRET,
+        "public_url": f"https://home.example.com/api/webhook/{KNOWN_SECRET}",
+    }
+
+
+def _generic_data() -> dict[str, Any]:
+    return {
+        "source": "webhook",
+        "provider": "generic",
+        "webhook_id": KNOWN_SECRET,
+        "number_path": "from",
+        "status_path": "status",
+        "missed_values": ["missed"],
+        "auth_mode": "header",
+        "secret_header": "X-Webhook-Secret",
+        "secret": KNOWN_SECRET,
+        "accept_unsigned": False,
+    }
+
+
+def _sip_data() -> dict[str, Any]:
+    # Listen mode ignores the account, but a line switched back from register
+    # mode keeps it.
+    return {
+        "source": "sip",
+        "mode": "listen",
+        "port": free_udp_port(),
+        "allowed_sources": ["127.0.0.1"],
+        "ring_timeout": 30,
+        "cause26_answered": True,
+        "registrar": "fritz.box",
+        "username": KNOWN_SECRET,
+        "auth_username": KNOWN_SECRET,
+        "password": KNOWN_SECRET,
+    }
+
+
+@pytest.mark.usefixtures("socket_enabled")
+@pytest.mark.parametrize(
+    "make_data",
+    [_twilio_data, _generic_data, _sip_data],
+    ids=["twilio", "generic", "sip"],
+)
+async def test_diagnostics_show_no_known_number_or_secret_anywhere(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    entry_options: dict[str, Any],
+    make_data: Callable[[], dict[str, Any]],
+) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=entry_options[CONF_LINE_NAME],
+        data=make_data(),
+        options={
+            **entry_options,
+            CONF_NEVER_TEXT: [KNOWN_NUMBER],
+            CONF_BLOCKLIST: [KNOWN_NUMBER, "+1900"],
+            CONF_ALLOWLIST_ONLY: True,
+            CONF_ALLOWLIST: [KNOWN_NUMBER],
+            CONF_SENDER: "action",
+            CONF_ACTION: [
+                {
+                    "action": "rest_command.send_sms",
+                    "data": {"to": KNOWN_NUMBER, "token": KNOWN_SECRET},
+                }
+            ],
+        },
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+
+    dump = json.dumps(diagnostics)
+    assert KNOWN_SECRET not in dump
+    assert KNOWN_NUMBER.removeprefix("+1") not in dump
+    options = diagnostics["entry"]["options"]
+    # Still readable enough to tell the lists apart in a bug report.
+    assert options[CONF_NEVER_TEXT] == ["+*********88"]
+    assert options[CONF_BLOCKLIST] == ["+*********88", "+**00"]
+    assert options[CONF_ACTION] == "**REDACTED**"
+    assert diagnostics["entry"]["data"]["source"] == make_data()["source"]

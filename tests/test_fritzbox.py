@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_USER, ConfigEntry
 from homeassistant.const import (
     ATTR_ENTITY_ID,
     SERVICE_TURN_OFF,
@@ -18,6 +19,7 @@ from homeassistant.const import (
     STATE_UNKNOWN,
 )
 from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -26,12 +28,22 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.missed_call_textback.const import (
+    CONF_BUSINESS_NAME,
+    CONF_COOLDOWN_HOURS,
     CONF_COUNTRY,
+    CONF_ENTITY_ID,
+    CONF_LINE_NAME,
+    CONF_MESSAGE,
+    CONF_MIN_RING_SECONDS,
+    CONF_NOTIFY_SERVICE,
+    CONF_PRESET,
+    CONF_SENDER,
     CONF_TEXT_VOICEMAIL,
+    DEFAULT_MESSAGE,
     DOMAIN,
 )
 
-from .conftest import FRITZ_ENTITY
+from .conftest import FRITZ_ENTITY, SMS_SERVICE
 
 type Events = list[tuple[str, dict[str, Any]]]
 
@@ -524,3 +536,294 @@ async def test_switched_off_line_skips_missed_calls_as_disabled(
     assert skipped["reason"] == "disabled"
     assert skipped["number"] == CALLER_A
     assert skipped["caller_name"] == "Jordan"
+
+
+# --- blocked calls: the minimum ring time of a new line ------------------------
+
+
+async def _add_line_through_the_flow(hass: HomeAssistant) -> ConfigEntry:
+    """Add a FRITZ!Box line as an owner does, through the config flow."""
+    hass.states.async_set(FRITZ_ENTITY, "idle", {})
+    flow = hass.config_entries.flow
+    result = await flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await flow.async_configure(result["flow_id"], {"next_step_id": "entity"})
+    result = await flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_LINE_NAME: "Main line",
+            CONF_BUSINESS_NAME: "Acme Plumbing",
+            CONF_PRESET: "fritzbox",
+            CONF_ENTITY_ID: FRITZ_ENTITY,
+        },
+    )
+    result = await flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_SENDER: "notify",
+            CONF_NOTIFY_SERVICE: SMS_SERVICE,
+            CONF_MESSAGE: DEFAULT_MESSAGE,
+            CONF_COOLDOWN_HOURS: 24,
+            CONF_COUNTRY: "US",
+        },
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    return result["result"]
+
+
+async def _ring_for(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float
+) -> None:
+    """Ring and go idle `seconds` later: the line times the ring on its clock."""
+    _ring(hass, CALLER_A)
+    # The state reaches the line when the event loop runs, not at async_set.
+    await hass.async_block_till_done()
+    freezer.tick(timedelta(seconds=seconds))
+    _idle(hass)
+    await hass.async_block_till_done()
+
+
+# A blocked call: the box drops it at once; core's call monitor passes each
+# event on 1 s after the one before, so `ringing` lasts about a second.
+@pytest.mark.parametrize("seconds", [0.3, 1.0])
+async def test_a_blocked_call_flashing_ringing_is_skipped_on_a_new_line(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sms_calls: list[ServiceCall],
+    events: Events,
+    seconds: float,
+) -> None:
+    entry = await _add_line_through_the_flow(hass)
+    assert entry.options[CONF_MIN_RING_SECONDS] == 2
+
+    await _ring_for(hass, freezer, seconds)
+
+    assert sms_calls == []
+    assert _names(events) == ["missed_call", "text_skipped"]
+    assert events[1][1]["reason"] == "short_ring"
+
+
+@pytest.mark.parametrize("seconds", [2.0, 5.0])
+async def test_a_caller_who_heard_a_ring_is_texted_on_a_new_line(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sms_calls: list[ServiceCall],
+    events: Events,
+    seconds: float,
+) -> None:
+    await _add_line_through_the_flow(hass)
+
+    await _ring_for(hass, freezer, seconds)
+
+    assert _texted(sms_calls) == [CALLER_A]
+    assert _names(events) == ["missed_call", "text_sent"]
+
+
+async def test_a_line_from_before_keeps_texting_short_rings(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    sms_calls: list[ServiceCall],
+) -> None:
+    assert CONF_MIN_RING_SECONDS not in init_integration.options
+
+    await _ring_for(hass, freezer, 0.3)
+
+    assert _texted(sms_calls) == [CALLER_A]
+
+
+# --- the answering machine, as core's call monitor shows it --------------------
+
+
+def _core_states(hass: HomeAssistant, number: str, device: str) -> None:
+    """Play one call the answering machine takes, with every attribute core sets."""
+    # RING: the device is the line the call came in on.
+    hass.states.async_set(
+        FRITZ_ENTITY,
+        "ringing",
+        {
+            "type": "incoming",
+            "from": number,
+            "to": "5551234",
+            "device": "SIP0",
+            "initiated": "2026-11-26T10:00:00",
+            "from_name": "Jordan",
+            "vip": False,
+        },
+    )
+    # CONNECT: the device is the extension that picked up; 40-49 are the
+    # FRITZ!Box's own answering machines.
+    hass.states.async_set(
+        FRITZ_ENTITY,
+        "talking",
+        {
+            "with": number,
+            "device": device,
+            "accepted": "2026-11-26T10:00:20",
+            "with_name": "Jordan",
+            "vip": False,
+        },
+    )
+    hass.states.async_set(
+        FRITZ_ENTITY, "idle", {"duration": "35", "closed": "2026-11-26T10:00:55"}
+    )
+
+
+@pytest.mark.parametrize("device", ["40", "49"])
+async def test_the_answering_machine_picking_up_is_voicemail_not_a_person(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sms_calls: list[ServiceCall],
+    events: Events,
+    device: str,
+) -> None:
+    _core_states(hass, CALLER_A, device)
+    await hass.async_block_till_done()
+
+    assert sms_calls == []
+    assert events == []
+
+
+@pytest.mark.parametrize("options_override", [{CONF_TEXT_VOICEMAIL: True}])
+@pytest.mark.parametrize(("device", "texted"), [("40", True), ("10", False)])
+async def test_voicemail_texting_tells_the_answering_machine_from_a_handset(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sms_calls: list[ServiceCall],
+    device: str,
+    texted: bool,
+) -> None:
+    # 10 is the first DECT handset: a person answered.
+    _core_states(hass, CALLER_A, device)
+    await hass.async_block_till_done()
+
+    assert _texted(sms_calls) == ([CALLER_A] if texted else [])
+
+
+# --- two calls at once (core issue 95191) -------------------------------------
+#
+# The sensor has one state for the whole box and no connection ids: the first
+# `idle` ends every call it knows. The orders below complete those tested
+# above: both ring then idle (both texted), A answered while B rings (B
+# texted), B rings while A talks (B texted), B rings while dialling out (B
+# texted).
+
+
+async def test_overlap_b_answered_while_a_rings_texts_a(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sms_calls: list[ServiceCall],
+    events: Events,
+) -> None:
+    _ring(hass, CALLER_A, at="2026-11-26T10:00:00")
+    _ring(hass, CALLER_B, at="2026-11-26T10:00:02")
+    _talk(hass, CALLER_B)
+    _idle(hass)
+    await hass.async_block_till_done()
+
+    assert _texted(sms_calls) == [CALLER_A]
+    assert {data["number"] for _, data in events} == {CALLER_A}
+
+
+async def test_overlap_b_answered_on_call_waiting_texts_nobody(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sms_calls: list[ServiceCall],
+    events: Events,
+) -> None:
+    _ring(hass, CALLER_A, at="2026-11-26T10:00:00")
+    _talk(hass, CALLER_A)
+    _ring(hass, CALLER_B, at="2026-11-26T10:01:00")
+    _talk(hass, CALLER_B)  # A is on hold
+    _idle(hass, duration="30")
+    _idle(hass, duration="90")
+    await hass.async_block_till_done()
+
+    assert sms_calls == []
+    assert events == []
+
+
+async def test_overlap_b_giving_up_first_texts_b_once(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sms_calls: list[ServiceCall],
+    events: Events,
+) -> None:
+    _ring(hass, CALLER_A, at="2026-11-26T10:00:00")
+    _ring(hass, CALLER_B, at="2026-11-26T10:00:02")
+    _talk(hass, CALLER_A)
+    _idle(hass)  # B gave up
+    _idle(hass, duration="120")  # A hung up
+    await hass.async_block_till_done()
+
+    assert _texted(sms_calls) == [CALLER_B]
+    assert _names(events) == ["missed_call", "text_sent"]
+
+
+async def test_overlap_b_answered_after_a_gave_up_is_texted_too(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sms_calls: list[ServiceCall],
+) -> None:
+    _ring(hass, CALLER_A, at="2026-11-26T10:00:00")
+    _ring(hass, CALLER_B, at="2026-11-26T10:00:02")
+    # A gave up: idle ends B as well, although B still rings...
+    _idle(hass)
+    # ...and is answered: the sensor no longer knows a call to match.
+    _talk(hass, CALLER_B)
+    _idle(hass, duration="60")
+    await hass.async_block_till_done()
+
+    assert sorted(_texted(sms_calls)) == sorted([CALLER_A, CALLER_B])
+
+
+async def test_overlap_b_answered_after_a_hung_up_is_texted_while_busy(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sms_calls: list[ServiceCall],
+) -> None:
+    _ring(hass, CALLER_A, at="2026-11-26T10:00:00")
+    _talk(hass, CALLER_A)
+    _ring(hass, CALLER_B, at="2026-11-26T10:01:00")
+    _idle(hass, duration="60")  # A hung up; B still rings
+    _talk(hass, CALLER_B)
+    _idle(hass, duration="30")
+    await hass.async_block_till_done()
+
+    assert _texted(sms_calls) == [CALLER_B]
+
+
+async def test_overlap_b_ringing_while_the_answering_machine_has_a_is_texted(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sms_calls: list[ServiceCall],
+    events: Events,
+) -> None:
+    _ring(hass, CALLER_A, at="2026-11-26T10:00:00")
+    _talk(hass, CALLER_A, device="40")
+    _ring(hass, CALLER_B, at="2026-11-26T10:00:30")
+    _idle(hass, duration="25")
+    await hass.async_block_till_done()
+
+    assert _texted(sms_calls) == [CALLER_B]
+    assert {data["number"] for _, data in events} == {CALLER_B}
+
+
+async def test_overlap_a_hanging_up_as_b_starts_to_ring_skips_b_on_a_new_line(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sms_calls: list[ServiceCall],
+    events: Events,
+) -> None:
+    await _add_line_through_the_flow(hass)
+    _ring(hass, CALLER_A, at="2026-11-26T10:00:00")
+    _talk(hass, CALLER_A)
+    _ring(hass, CALLER_B, at="2026-11-26T10:01:00")
+    await hass.async_block_till_done()
+    freezer.tick(timedelta(seconds=1))
+    _idle(hass, duration="60")  # A hung up one second into B's ring
+    await hass.async_block_till_done()
+
+    assert sms_calls == []
+    assert [data.get("reason") for _, data in events] == [None, "short_ring"]
+    assert {data["number"] for _, data in events} == {CALLER_B}

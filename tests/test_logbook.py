@@ -137,6 +137,14 @@ def test_text_sent_reads_as_texted_back(
         (SkipReason.ANONYMOUS, "the number was withheld"),
         (SkipReason.INVALID_NUMBER, "the number cannot receive texts"),
         (SkipReason.SHORT_CODE, "it was a short code"),
+        (
+            SkipReason.FOREIGN_NUMBER,
+            "the number is from a country the line does not text",
+        ),
+        (
+            SkipReason.PAID_NUMBER,
+            "it is a premium-rate, toll-free or other service number",
+        ),
         (SkipReason.COOLDOWN, "they were texted recently"),
         (SkipReason.DUPLICATE, "this call was already handled"),
         (SkipReason.OPTED_OUT, "they asked for no more texts"),

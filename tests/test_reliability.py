@@ -10,7 +10,7 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.exceptions import HomeAssistantError, ServiceNotFound
 from homeassistant.helpers import issue_registry as ir
 import pytest
@@ -20,6 +20,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.missed_call_textback.const import (
+    CONF_ALLOWED_COUNTRIES,
     CONF_ALLOWLIST,
     CONF_ALLOWLIST_ONLY,
     CONF_BLOCKLIST,
@@ -522,7 +523,7 @@ async def test_the_daily_cap_skips_callers_once_reached(
     ("options", "number", "reason"),
     [
         ({CONF_NEVER_TEXT: ["+16502530000"]}, "6502530000", "never_text"),
-        ({CONF_BLOCKLIST: ["+1900"]}, "9005550123", "blocked"),
+        ({CONF_BLOCKLIST: ["+1212"]}, "2125550199", "blocked"),
         (
             {CONF_ALLOWLIST_ONLY: True, CONF_ALLOWLIST: ["+1415"]},
             "6502530000",
@@ -559,6 +560,59 @@ async def test_the_owners_lists_keep_callers_from_being_texted(
         ("skipped", reason),
         ("sent", None),
     ]
+
+
+@pytest.mark.parametrize(
+    ("options", "number", "reason"),
+    [
+        ({}, "011 49 170 1234567", "foreign_number"),
+        # Jamaica dials like a US number but is abroad.
+        ({}, "876 234 5678", "foreign_number"),
+        ({}, "900 555 0123", "paid_number"),
+        ({CONF_ALLOWED_COUNTRIES: ["DE"]}, "1 800 234 5678", "paid_number"),
+    ],
+    ids=["german_mobile", "jamaica", "premium_rate", "toll_free"],
+)
+async def test_callers_abroad_and_paid_numbers_are_not_texted(
+    hass: HomeAssistant,
+    entry_data: dict[str, Any],
+    entry_options: dict[str, Any],
+    sms_calls: list[ServiceCall],
+    events: list[tuple[str, dict[str, Any]]],
+    options: dict[str, Any],
+    number: str,
+    reason: str,
+) -> None:
+    entry = make_entry(entry_data, entry_options, **options)
+    await async_add_line(hass, entry)
+
+    await async_miss_call(hass, number)
+    # A caller at home is still texted.
+    await async_miss_call(hass, "4155550123")
+
+    assert [(name, data.get("reason")) for name, data in events] == [
+        ("missed_call", None),
+        ("text_skipped", reason),
+        ("missed_call", None),
+        ("text_sent", None),
+    ]
+    assert [call.data["target"] for call in sms_calls] == [["+14155550123"]]
+
+
+async def test_a_caller_from_a_country_the_owner_added_is_texted(
+    hass: HomeAssistant,
+    entry_data: dict[str, Any],
+    entry_options: dict[str, Any],
+    sms_calls: list[ServiceCall],
+) -> None:
+    entry = make_entry(
+        entry_data, entry_options, **{CONF_ALLOWED_COUNTRIES: ["DE", "GB"]}
+    )
+    await async_add_line(hass, entry)
+
+    await async_miss_call(hass, "011 49 170 1234567")
+
+    assert [call.data["target"] for call in sms_calls] == [["+491701234567"]]
 
 
 async def test_a_call_shorter_than_the_minimum_ring_is_not_texted(
@@ -615,6 +669,7 @@ VALID_RULES: dict[str, Any] = {
     CONF_BLOCKLIST: [],
     CONF_ALLOWLIST_ONLY: False,
     CONF_ALLOWLIST: [],
+    CONF_ALLOWED_COUNTRIES: [],
     CONF_MIN_RING_SECONDS: 0,
     CONF_HOURLY_CAP: 20,
     CONF_DAILY_CAP: 100,
@@ -662,6 +717,7 @@ async def test_the_rules_step_saves_normalized_entries_and_float_retries(
         CONF_BLOCKLIST: ["+1900"],
         CONF_ALLOWLIST_ONLY: True,
         CONF_ALLOWLIST: ["+14155550123", "+44"],
+        CONF_ALLOWED_COUNTRIES: [],
         CONF_MIN_RING_SECONDS: 3,
         CONF_HOURLY_CAP: 5,
         CONF_DAILY_CAP: 0,
@@ -708,6 +764,49 @@ async def test_the_rules_step_refuses_allowlist_only_without_an_allowlist(
     assert result["errors"] == {CONF_ALLOWLIST: "allowlist_empty"}
     assert result["description_placeholders"] == {"entry": ""}
     await hass.config_entries.options.async_configure(result["flow_id"], VALID_RULES)
+
+
+async def test_the_rules_step_saves_the_countries_texted_besides_the_lines_own(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sms_calls: list[ServiceCall],
+) -> None:
+    result = await _open_rules(hass, init_integration)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**VALID_RULES, CONF_ALLOWED_COUNTRIES: ["GB", "DE", "GB"]}
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert init_integration.options[CONF_ALLOWED_COUNTRIES] == ["DE", "GB"]
+    # The form shows them the next time, and a German caller is now texted.
+    result = await _open_rules(hass, init_integration)
+    assert _defaults(result)[CONF_ALLOWED_COUNTRIES] == ["DE", "GB"]
+    hass.config_entries.options.async_abort(result["flow_id"])
+    await async_miss_call(hass, "011 49 170 1234567")
+    assert [call.data["target"] for call in sms_calls] == [["+491701234567"]]
+
+
+async def test_the_rules_step_offers_every_country_with_its_calling_code(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    result = await _open_rules(hass, init_integration)
+
+    config = next(
+        value.config
+        for key, value in result["data_schema"].schema.items()
+        if key == CONF_ALLOWED_COUNTRIES
+    )
+    assert config["multiple"] is True
+    options = {option["value"]: option["label"] for option in config["options"]}
+    assert options["DE"] == "DE (+49)"
+    assert options["JM"] == "JM (+1)"
+    assert "001" not in options  # non-geographic numbers are no country
+    with pytest.raises(InvalidData):
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], {**VALID_RULES, CONF_ALLOWED_COUNTRIES: ["XX"]}
+        )
+    hass.config_entries.options.async_abort(result["flow_id"])
 
 
 @pytest.mark.parametrize(

@@ -7,13 +7,18 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID
 from homeassistant.core import Context, HomeAssistant, ServiceCall
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import (
+    ServiceValidationError,
+    Unauthorized,
+    UnknownUser,
+)
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.script import Script, async_validate_actions_config
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    MockUser,
     async_capture_events,
 )
 import voluptuous as vol
@@ -454,3 +459,85 @@ async def test_report_without_response_still_texts(
     )
     assert result is None
     assert len(sms_calls) == 1
+
+
+# --- who may call the actions ---------------------------------------------------
+
+CALLER = "+16502530000"
+# Every action, in an order that leaves each one something to do.
+ACTIONS: list[tuple[str, dict[str, Any]]] = [
+    ("report_missed_call", {"number": CALLER}),
+    ("handle_reply", {"number": CALLER, "text": "Can you come tomorrow?"}),
+    ("resolve_lead", {"number": CALLER}),
+    ("opt_out", {"number": CALLER}),
+    ("opt_in", {"number": CALLER}),
+]
+
+
+@pytest.mark.parametrize(("action", "data"), ACTIONS, ids=[a for a, _ in ACTIONS])
+async def test_a_user_who_is_no_admin_may_not_call_an_action(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sms_calls: list[ServiceCall],
+    events: list[tuple[str, dict[str, Any]]],
+    hass_read_only_user: MockUser,
+    action: str,
+    data: dict[str, Any],
+) -> None:
+    with pytest.raises(Unauthorized):
+        await hass.services.async_call(
+            DOMAIN,
+            action,
+            data,
+            blocking=True,
+            context=Context(user_id=hass_read_only_user.id),
+            return_response=True,
+        )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert sms_calls == []
+    assert events == []
+    assert init_integration.runtime_data.ledger.opted_out_count == 0
+
+
+@pytest.mark.parametrize(("action", "data"), ACTIONS, ids=[a for a, _ in ACTIONS])
+async def test_a_call_in_the_name_of_a_user_who_does_not_exist_is_refused(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sms_calls: list[ServiceCall],
+    action: str,
+    data: dict[str, Any],
+) -> None:
+    with pytest.raises(UnknownUser):
+        await hass.services.async_call(
+            DOMAIN,
+            action,
+            data,
+            blocking=True,
+            context=Context(user_id="01JNOSUCHUSER0000000000000"),
+        )
+    assert sms_calls == []
+
+
+@pytest.mark.parametrize("who", ["admin", "automation"])
+async def test_an_admin_and_an_automation_may_call_every_action(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    sms_calls: list[ServiceCall],
+    hass_admin_user: MockUser,
+    who: str,
+) -> None:
+    # An automation's actions run without a user.
+    context = Context(user_id=hass_admin_user.id if who == "admin" else None)
+    responses: dict[str, Any] = {}
+    for action, data in ACTIONS:
+        responses[action] = await hass.services.async_call(
+            DOMAIN, action, data, blocking=True, context=context, return_response=True
+        )
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert responses["report_missed_call"]["result"] == "sent"
+    assert [call.data["target"] for call in sms_calls] == [[CALLER]]
+    assert len(responses["resolve_lead"]["resolved"]) == 1
+    assert responses["opt_out"] == {"changed": [ENTRY_ID]}
+    assert responses["opt_in"] == {"changed": [ENTRY_ID]}

@@ -219,6 +219,35 @@ async def test_allowed_sources_must_be_addresses(
     _assert_error(result, "sip", {CONF_ALLOWED_SOURCES: error})
 
 
+@pytest.mark.parametrize(
+    ("sources", "mode"),
+    [
+        (["0.0.0.0/0"], "listen"),
+        (["192.168.1.10", "::/0"], "listen"),
+        (["0.0.0.0/0"], "register"),
+        # Two halves let in as much as the whole.
+        (["0.0.0.0/1", "128.0.0.0/1"], "listen"),
+    ],
+    ids=["ipv4_everything", "ipv6_everything", "register_mode", "two_halves"],
+)
+async def test_allowed_sources_that_let_everyone_in_are_refused(
+    hass: HomeAssistant, port: int, sources: list[str], mode: str
+) -> None:
+    result = await _start_sip(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        _sip_input(port, **{CONF_ALLOWED_SOURCES: sources, CONF_MODE: mode}),
+    )
+
+    _assert_error(result, "sip", {CONF_ALLOWED_SOURCES: "sources_everything"})
+    # A wide network that is not everything is the owner's call.
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], _sip_input(port, **{CONF_ALLOWED_SOURCES: ["0.0.0.0/1"]})
+    )
+    assert result["step_id"] == "texting"
+    hass.config_entries.flow.async_abort(result["flow_id"])
+
+
 async def test_a_port_in_use_is_reported_before_the_line_is_created(
     hass: HomeAssistant, port: int
 ) -> None:

@@ -8,7 +8,7 @@ a timer is set at the next change, nothing polls.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,12 +38,19 @@ from .const import (
     LOGGER,
     HoursSource,
 )
+from .phone import time_zones_for
 
 # The schedule helper's attribute holding its next toggle.
 SCHEDULE_NEXT_EVENT = "next_event"
 ALWAYS_OPEN = hours.OpenState(
     is_open=True, next_change=None, next_open=None, next_close=None
 )
+
+
+def _load_zones(names: Iterable[str]) -> list[ZoneInfo]:
+    # Reads each zone's rules from disk, so it runs in the executor; a zone
+    # this system's time zone database lacks is left out.
+    return [zone for name in names if (zone := dt_util.get_time_zone(name))]
 
 
 def weekly_schedule(
@@ -80,6 +87,13 @@ class BusinessHours:
         """Return the zone the hours are read in (Home Assistant's)."""
         zone = dt_util.get_time_zone(self._hass.config.time_zone)
         return zone if isinstance(zone, ZoneInfo) else ZoneInfo("UTC")
+
+    async def async_caller_zones(self, e164: str) -> list[ZoneInfo]:
+        """Return the zones a caller's number rings in; the line's if unknown."""
+        zones = await self._hass.async_add_executor_job(
+            _load_zones, time_zones_for(e164)
+        )
+        return zones or [self.tz]
 
     @property
     def configured(self) -> bool:

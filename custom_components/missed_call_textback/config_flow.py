@@ -16,10 +16,12 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, TemplateError
 from homeassistant.helpers import config_validation as cv, selector
 from homeassistant.helpers.script import async_validate_actions_config
+import phonenumbers
 
 from .compat import vol
 from .const import (
     CONF_ACTION,
+    CONF_ALLOWED_COUNTRIES,
     CONF_ALLOWLIST,
     CONF_ALLOWLIST_ONLY,
     CONF_ANSWERED_STATES,
@@ -73,6 +75,7 @@ from .const import (
     DOMAIN,
     MAX_COOLDOWN_HOURS,
     MAX_RETRIES,
+    NEW_LINE_MIN_RING_SECONDS,
     Preset,
     ReplySource,
     SenderKind,
@@ -378,6 +381,15 @@ _TEXTING_KEYS = frozenset(
     }
 )
 _LIST_KEYS = (CONF_NEVER_TEXT, CONF_BLOCKLIST, CONF_ALLOWLIST)
+# The regions phonenumbers assigns callers to, with their calling codes: the
+# owner reads "+1" or "+44" on a caller ID, not an ISO code.
+_COUNTRY_OPTIONS = [
+    selector.SelectOptionDict(
+        value=region,
+        label=f"{region} (+{phonenumbers.country_code_for_region(region)})",
+    )
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS)
+]
 _PREFIX = re.compile(r"^\+[1-9]\d{0,14}$")
 
 
@@ -424,6 +436,16 @@ def _rules_schema(defaults: Mapping[str, Any]) -> vol.Schema:
             vol.Optional(
                 CONF_ALLOWLIST, default=list(defaults.get(CONF_ALLOWLIST, []))
             ): numbers,
+            vol.Optional(
+                CONF_ALLOWED_COUNTRIES,
+                default=list(defaults.get(CONF_ALLOWED_COUNTRIES, [])),
+            ): selector.SelectSelector(
+                selector.SelectSelectorConfig(
+                    options=_COUNTRY_OPTIONS,
+                    multiple=True,
+                    mode=selector.SelectSelectorMode.DROPDOWN,
+                )
+            ),
             vol.Required(
                 CONF_MIN_RING_SECONDS, default=defaults.get(CONF_MIN_RING_SECONDS, 0)
             ): selector.NumberSelector(
@@ -486,6 +508,7 @@ def _clean_rules(user_input: dict[str, Any], region: str | None) -> dict[str, An
     return {
         **cleaned,
         CONF_ALLOWLIST_ONLY: bool(user_input[CONF_ALLOWLIST_ONLY]),
+        CONF_ALLOWED_COUNTRIES: sorted(set(user_input.get(CONF_ALLOWED_COUNTRIES, []))),
         CONF_MIN_RING_SECONDS: int(user_input[CONF_MIN_RING_SECONDS]),
         CONF_HOURLY_CAP: int(user_input[CONF_HOURLY_CAP]),
         CONF_DAILY_CAP: int(user_input[CONF_DAILY_CAP]),
@@ -605,6 +628,9 @@ class TextBackConfigFlow(WebhookFlowMixin, SipFlowMixin, ConfigFlow, domain=DOMA
                     CONF_LINE_NAME: user_input[CONF_LINE_NAME].strip(),
                     CONF_BUSINESS_NAME: user_input[CONF_BUSINESS_NAME].strip(),
                 }
+                # Only a new line: one made before keeps the rules it has.
+                if seconds := NEW_LINE_MIN_RING_SECONDS.get(user_input[CONF_PRESET]):
+                    self._options[CONF_MIN_RING_SECONDS] = seconds
                 self._data = {
                     CONF_SOURCE: SourceKind.ENTITY,
                     CONF_PRESET: user_input[CONF_PRESET],

@@ -34,6 +34,8 @@ CONF_BLOCKLIST: Final = "blocklist"
 CONF_ALLOWLIST_ONLY: Final = "allowlist_only"
 CONF_ALLOWLIST: Final = "allowlist"
 CONF_NEVER_TEXT: Final = "never_text"
+# Countries besides the line's own whose numbers may be texted.
+CONF_ALLOWED_COUNTRIES: Final = "allowed_countries"
 CONF_MIN_RING_SECONDS: Final = "min_ring_seconds"
 CONF_HOURLY_CAP: Final = "hourly_cap"
 CONF_DAILY_CAP: Final = "daily_cap"
@@ -69,6 +71,8 @@ CONF_QUIET_HOURS: Final = "quiet_hours"
 CONF_QUIET_START: Final = "quiet_start"
 CONF_QUIET_END: Final = "quiet_end"
 CONF_QUIET_ACTION: Final = "quiet_action"
+CONF_QUIET_PRESET: Final = "quiet_preset"
+CONF_QUIET_CLOCK: Final = "quiet_clock"
 # What the texts say (options, "Messages" step).
 CONF_MESSAGE_PRESET: Final = "message_preset"
 CONF_AFTER_HOURS_MESSAGE: Final = "after_hours_message"
@@ -145,6 +149,32 @@ class QuietAction(StrEnum):
 
     HOLD = "hold"
     SKIP = "skip"
+
+
+class QuietClock(StrEnum):
+    """Whose local time quiet hours are read in."""
+
+    LINE = "line"
+    CALLER = "caller"
+
+
+class QuietPreset(StrEnum):
+    """Common US calling-hour rules to start quiet hours from (not legal advice)."""
+
+    CUSTOM = "custom"
+    US_FEDERAL = "us_federal"
+    US_8_TO_20 = "us_8_to_20"
+    US_9_TO_20 = "us_9_to_20"
+
+
+# The quiet hours (start, end) each rule leaves: texts go out from end to start.
+# Federal: 47 CFR 64.1200(c)(1), 8:00-21:00; 8:00-20:00 in Florida, Oklahoma
+# and Maryland; 9:00-20:00 in Connecticut. All are read in the caller's time.
+QUIET_PRESETS: Final = {
+    QuietPreset.US_FEDERAL: ("21:00:00", "08:00:00"),
+    QuietPreset.US_8_TO_20: ("20:00:00", "08:00:00"),
+    QuietPreset.US_9_TO_20: ("20:00:00", "09:00:00"),
+}
 
 
 class MessagePreset(StrEnum):
@@ -232,6 +262,15 @@ DEFAULT_IDLE_STATES: Final = ("idle",)
 DEFAULT_NUMBER_ATTRIBUTE: Final = "from"
 DEFAULT_NAME_ATTRIBUTE: Final = "from_name"
 
+# New FRITZ!Box and modem lines skip calls that rang for less than this. A call
+# the FRITZ!Box blocks is dropped within milliseconds, yet shows `ringing` for
+# about a second: core's call monitor waits 1 s after each event it passes on.
+# A real caller hears at least one ring cycle (4-5 s in Europe, 6 s in the US)
+# and the phones ring from the first one. core's modem sensor idles only 10 s
+# after the last RING, so a modem line never loses a real call to it either.
+# Lines made before keep their setting.
+NEW_LINE_MIN_RING_SECONDS: Final = {Preset.FRITZBOX: 2, Preset.MODEM: 2}
+
 # FRITZ!Box built-in answering machines answer on device ids 40-49.
 FRITZBOX_ANSWERING_MACHINE_DEVICES: Final = frozenset(str(i) for i in range(40, 50))
 
@@ -272,6 +311,8 @@ class SkipReason(StrEnum):
     ANONYMOUS = "anonymous"
     INVALID_NUMBER = "invalid_number"
     SHORT_CODE = "short_code"
+    FOREIGN_NUMBER = "foreign_number"
+    PAID_NUMBER = "paid_number"
     COOLDOWN = "cooldown"
     DUPLICATE = "duplicate"
     OPTED_OUT = "opted_out"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -9,19 +10,30 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
+from .const import CONF_ACTION, CONF_ALLOWLIST, CONF_BLOCKLIST, CONF_NEVER_TEXT
 from .data import TextBackConfigEntry
 from .phone import mask_number, scrub_numbers
 from .sources.sip import SipSource
-from .sources.sip.const import CONF_PASSWORD
+from .sources.sip.const import CONF_AUTH_USERNAME, CONF_PASSWORD, CONF_USERNAME
 from .sources.webhook import rejected_requests
-from .sources.webhook_config import SECRET_KEYS
+from .sources.webhook_config import CONF_PUBLIC_URL, SECRET_KEYS
 
 # Caller names are personal data too; numbers are masked, not dropped, so an
 # owner can still recognise a call in a bug report.
 TO_REDACT = {"caller_name", "message"}
-# A SIP line's account password.
-# Provider secrets, the webhook id (the URL's secret part) and the SIP password.
-DATA_TO_REDACT = {*SECRET_KEYS, CONF_PASSWORD}
+# Provider secrets, the webhook id and the public URL that carries it, and the
+# SIP account: a user name is half a login and often the line's own number.
+DATA_TO_REDACT = {
+    *SECRET_KEYS,
+    CONF_PUBLIC_URL,
+    CONF_USERNAME,
+    CONF_AUTH_USERNAME,
+    CONF_PASSWORD,
+}
+# The owner's own actions hold whatever they chose to send: tokens, numbers.
+OPTIONS_TO_REDACT = {CONF_ACTION}
+# Lists of callers' numbers and prefixes, masked like the history's numbers.
+NUMBER_LISTS = (CONF_NEVER_TEXT, CONF_BLOCKLIST, CONF_ALLOWLIST)
 
 
 async def async_get_config_entry_diagnostics(
@@ -51,7 +63,7 @@ async def async_get_config_entry_diagnostics(
         "entry": {
             "title": entry.title,
             "data": async_redact_data(dict(entry.data), DATA_TO_REDACT),
-            "options": dict(entry.options),
+            "options": _options(entry.options),
         },
         "enabled": line.enabled,
         "mode": line.mode,
@@ -81,6 +93,15 @@ async def async_get_config_entry_diagnostics(
     if (rejected := rejected_requests(line.source)) is not None:
         diagnostics["rejected_webhook_requests"] = rejected
     return diagnostics
+
+
+def _options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the options with number lists masked and the actions hidden."""
+    shown = async_redact_data(dict(options), OPTIONS_TO_REDACT)
+    for key in NUMBER_LISTS:
+        if key in shown:
+            shown[key] = [mask_number(str(entry)) for entry in shown[key]]
+    return shown
 
 
 def _sip(source: object) -> dict[str, Any]:

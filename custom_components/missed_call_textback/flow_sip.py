@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+import ipaddress
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -120,6 +121,22 @@ def _register_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     )
 
 
+def _covers_everything(
+    networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network],
+) -> bool:
+    """Whether the networks together hold every IPv4 or every IPv6 address.
+
+    Such a list turns the allow-list off: anyone who finds the port could ring
+    the line with any caller ID and have it texted. Halves (0.0.0.0/1 plus
+    128.0.0.0/1) are collapsed first, so they count too.
+    """
+    v4 = [net for net in networks if isinstance(net, ipaddress.IPv4Network)]
+    v6 = [net for net in networks if isinstance(net, ipaddress.IPv6Network)]
+    return any(net.prefixlen == 0 for net in ipaddress.collapse_addresses(v4)) or any(
+        net.prefixlen == 0 for net in ipaddress.collapse_addresses(v6)
+    )
+
+
 def _clean_sip(user_input: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """Return (data, errors) for the listen settings."""
     sources = [
@@ -128,9 +145,11 @@ def _clean_sip(user_input: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str,
         if str(value).strip()
     ]
     try:
-        AllowList(sources)
+        allowed = AllowList(sources)
     except ValueError:
         return {}, {CONF_ALLOWED_SOURCES: "invalid_source"}
+    if _covers_everything(allowed.networks):
+        return {}, {CONF_ALLOWED_SOURCES: "sources_everything"}
     if user_input[CONF_MODE] == SipMode.LISTEN and not sources:
         return {}, {CONF_ALLOWED_SOURCES: "sources_required"}
     return {

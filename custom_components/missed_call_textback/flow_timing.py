@@ -26,8 +26,10 @@ from .const import (
     CONF_MESSAGE,
     CONF_MESSAGE_PRESET,
     CONF_QUIET_ACTION,
+    CONF_QUIET_CLOCK,
     CONF_QUIET_END,
     CONF_QUIET_HOURS,
+    CONF_QUIET_PRESET,
     CONF_QUIET_START,
     CONF_RESPONSE_MINUTES,
     CONF_RESPONSE_WINDOW,
@@ -46,9 +48,12 @@ from .const import (
     EXTRA_VARIANTS,
     MAX_DELAY_SECONDS,
     PRESET_MESSAGES,
+    QUIET_PRESETS,
     HoursSource,
     MessagePreset,
     QuietAction,
+    QuietClock,
+    QuietPreset,
     VariantMode,
     variant_key,
 )
@@ -226,12 +231,20 @@ def timing_schema(defaults: Mapping[str, Any]) -> vol.Schema:
                 CONF_QUIET_HOURS, default=defaults.get(CONF_QUIET_HOURS, False)
             ): selector.BooleanSelector(),
             vol.Required(
+                CONF_QUIET_PRESET,
+                default=defaults.get(CONF_QUIET_PRESET, QuietPreset.CUSTOM),
+            ): _choice(CONF_QUIET_PRESET, [preset.value for preset in QuietPreset]),
+            vol.Required(
                 CONF_QUIET_START,
                 default=defaults.get(CONF_QUIET_START, DEFAULT_QUIET_START),
             ): selector.TimeSelector(),
             vol.Required(
                 CONF_QUIET_END, default=defaults.get(CONF_QUIET_END, DEFAULT_QUIET_END)
             ): selector.TimeSelector(),
+            vol.Required(
+                CONF_QUIET_CLOCK,
+                default=defaults.get(CONF_QUIET_CLOCK, QuietClock.LINE),
+            ): _choice(CONF_QUIET_CLOCK, [clock.value for clock in QuietClock]),
             vol.Required(
                 CONF_QUIET_ACTION,
                 default=defaults.get(CONF_QUIET_ACTION, QuietAction.HOLD),
@@ -241,17 +254,23 @@ def timing_schema(defaults: Mapping[str, Any]) -> vol.Schema:
 
 
 def clean_timing(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """Check and normalise the timing options."""
-    start = _time_text(user_input[CONF_QUIET_START])
-    end = _time_text(user_input[CONF_QUIET_END])
+    """Check and normalise the timing options; a chosen rule sets the times."""
+    preset = QuietPreset(user_input[CONF_QUIET_PRESET])
+    if preset is QuietPreset.CUSTOM:
+        start = _time_text(user_input[CONF_QUIET_START])
+        end = _time_text(user_input[CONF_QUIET_END])
+    else:
+        start, end = QUIET_PRESETS[preset]
     if user_input[CONF_QUIET_HOURS] and start == end:
         raise FlowError(CONF_QUIET_END, "quiet_hours_empty")
     return {
         CONF_BUSY_ONLY: bool(user_input[CONF_BUSY_ONLY]),
         CONF_DELAY_SECONDS: int(user_input[CONF_DELAY_SECONDS]),
         CONF_QUIET_HOURS: bool(user_input[CONF_QUIET_HOURS]),
+        CONF_QUIET_PRESET: preset.value,
         CONF_QUIET_START: start,
         CONF_QUIET_END: end,
+        CONF_QUIET_CLOCK: QuietClock(user_input[CONF_QUIET_CLOCK]).value,
         CONF_QUIET_ACTION: user_input[CONF_QUIET_ACTION],
     }
 

@@ -17,7 +17,7 @@ zone and raises ValueError for naive ones.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 import re
@@ -48,6 +48,9 @@ _SECOND: Final = timedelta(seconds=1)
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _MIDNIGHT: Final = time(0, 0)
 _MINUTES_PER_DAY: Final = 24 * 60
+# Quiet hours repeat daily, so a moment outside them in every zone, if there is
+# one, comes within a day; the second day covers daylight saving changes.
+_QUIET_SEARCH: Final = 2 * _DAY
 
 _CLOSED_WORDS: Final = frozenset(
     {"", "-", "closed", "geschlossen", "fermé", "ferme", "cerrado", "gesloten"}
@@ -347,6 +350,32 @@ def quiet_hours_end(quiet: QuietHours, at: datetime, tz: ZoneInfo) -> datetime:
         return now
     # Quiet hours last less than a day, so they always end within the horizon.
     return state.next_close or now
+
+
+def quiet_until(
+    quiet: QuietHours, at: datetime, zones: Sequence[ZoneInfo]
+) -> datetime | None:
+    """Return when a text due at `at` may go out, or None if no zone is quiet then.
+
+    A caller's number may stand for several zones (a Russian or Australian
+    mobile): the text waits until the quiet hours are over in every one, so no
+    zone gets it inside its window. Each step jumps to the latest end of the
+    windows the moment reached falls in, so every instant skipped is quiet
+    somewhere and the first one quiet nowhere is found. Zones so far apart
+    that they share no such instant within _QUIET_SEARCH fall back to the
+    latest end of the windows `at` itself falls in.
+    """
+    now = _utc(at)
+    first = max((quiet_hours_end(quiet, now, tz) for tz in zones), default=now)
+    if first == now:
+        return None
+    until = first
+    while until - now <= _QUIET_SEARCH:
+        later = max(quiet_hours_end(quiet, until, tz) for tz in zones)
+        if later == until:
+            return until
+        until = later
+    return first
 
 
 def _quiet_schedule(quiet: QuietHours) -> WeeklySchedule:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 import secrets
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from homeassistant.const import (
     EVENT_HOMEASSISTANT_FINAL_WRITE,
@@ -47,6 +48,7 @@ from .compat import vol
 from .const import (
     CONF_ACTION,
     CONF_AFTER_HOURS_MESSAGE,
+    CONF_ALLOWED_COUNTRIES,
     CONF_ALLOWLIST,
     CONF_ALLOWLIST_ONLY,
     CONF_BLOCKLIST,
@@ -68,6 +70,7 @@ from .const import (
     CONF_NEVER_TEXT,
     CONF_NOTIFY_SERVICE,
     CONF_QUIET_ACTION,
+    CONF_QUIET_CLOCK,
     CONF_QUIET_END,
     CONF_QUIET_HOURS,
     CONF_QUIET_START,
@@ -109,6 +112,7 @@ from .const import (
     CallEvent,
     Mode,
     QuietAction,
+    QuietClock,
     ReplySource,
     SenderKind,
     SkipReason,
@@ -130,7 +134,7 @@ from .message import (
 )
 from .outbox import Outbox
 from .phone import PhoneNumber, mask_number, normalize_number, scrub_numbers
-from .policy import Facts, Rules, Send, decide
+from .policy import Facts, Rules, Send, decide, home_countries
 from .replies import Keyword, read_reply
 from .sender import NOTIFY_DOMAIN, ActionSender, NotifySender, Sender, SendError
 from .sources import CallSource
@@ -278,6 +282,9 @@ class TextBackLine:
             allowlist_only=bool(options.get(CONF_ALLOWLIST_ONLY, False)),
             allowlist=tuple(options.get(CONF_ALLOWLIST, ())),
             never_text=tuple(options.get(CONF_NEVER_TEXT, ())),
+            countries=home_countries(
+                self.region, options.get(CONF_ALLOWED_COUNTRIES, ())
+            ),
             min_ring=timedelta(seconds=float(options.get(CONF_MIN_RING_SECONDS, 0))),
             hourly_cap=int(options.get(CONF_HOURLY_CAP, DEFAULT_HOURLY_CAP)),
             daily_cap=int(options.get(CONF_DAILY_CAP, DEFAULT_DAILY_CAP)),
@@ -641,6 +648,9 @@ class TextBackLine:
         normalized = normalize_number(number, self.region)
         shown = normalized.e164 if isinstance(normalized, PhoneNumber) else _raw(number)
         base = self._event_data(call_id, shown, caller_name)
+        # Awaited before the ledger is read: from there to the outbox nothing
+        # yields, so a second call from the number cannot slip in between.
+        zones = await self._async_quiet_zones(normalized)
         already = self.ledger.is_handled(call_id)
         if not already:
             self.ledger.count_missed(missed_at)
@@ -649,7 +659,7 @@ class TextBackLine:
         now = dt_util.utcnow()
         rules = self.rules
         is_open = self.hours.state(missed_at).is_open
-        quiet_until = self._quiet_until(now + rules.delay)
+        quiet_until = self._quiet_until(now + rules.delay, zones)
         decision = decide(
             number=normalized,
             enabled=self.enabled,
@@ -707,13 +717,23 @@ class TextBackLine:
             "variant": item.variant,
         }
 
-    def _quiet_until(self, send_at: datetime) -> datetime | None:
-        """Return when quiet hours end, if a text sent at send_at falls in them."""
-        if (quiet := self.quiet_hours) is None or not hours.in_quiet_hours(
-            quiet, send_at, self.hours.tz
+    async def _async_quiet_zones(
+        self, number: PhoneNumber | SkipReason
+    ) -> list[ZoneInfo]:
+        """Return the zones whose quiet hours hold a text to this number."""
+        if (
+            self.quiet_hours is not None
+            and self.entry.options.get(CONF_QUIET_CLOCK) == QuietClock.CALLER
+            and isinstance(number, PhoneNumber)
         ):
+            return await self.hours.async_caller_zones(number.e164)
+        return [self.hours.tz]
+
+    def _quiet_until(self, send_at: datetime, zones: list[ZoneInfo]) -> datetime | None:
+        """Return when quiet hours end, if a text sent at send_at falls in them."""
+        if (quiet := self.quiet_hours) is None:
             return None
-        return hours.quiet_hours_end(quiet, send_at, self.hours.tz)
+        return hours.quiet_until(quiet, send_at, zones)
 
     def _facts(
         self,

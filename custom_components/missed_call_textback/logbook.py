@@ -30,6 +30,8 @@ REASONS = {
     "anonymous": "the number was withheld",
     "invalid_number": "the number cannot receive texts",
     "short_code": "it was a short code",
+    "foreign_number": "the number is from a country the line does not text",
+    "paid_number": "it is a premium-rate, toll-free or other service number",
     "cooldown": "they were texted recently",
     "duplicate": "this call was already handled",
     "opted_out": "they asked for no more texts",

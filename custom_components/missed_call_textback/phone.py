@@ -8,6 +8,7 @@ from typing import Final
 
 import phonenumbers
 from phonenumbers import shortnumberinfo
+from phonenumbers.timezone import UNKNOWN_TIMEZONE, time_zones_for_number
 
 from .const import SkipReason
 
@@ -30,6 +31,25 @@ _KEPT_DIGITS: Final = 2
 _SEPARATORS: Final = re.compile(r"[\s().\-]")
 _NOT_WORD: Final = re.compile(r"[\W_]+")
 _URI_SCHEMES: Final = frozenset({"tel", "sip", "sips"})
+
+# Number types a text-back must not go to. Premium-rate, shared-cost, UAN and
+# personal numbers (UK 070, US 5XX) bill the sender or forward at a premium:
+# they are what SMS pumping and one-ring scams ring from. Pagers and voicemail
+# access numbers reach no one who can answer. Toll-free numbers usually cannot
+# take a text, and a toll-free caller ID is a call centre's presentation
+# number, not a phone anyone reads texts on. Mobile, fixed-line, VoIP and
+# numbers phonenumbers cannot type are real callers and stay textable.
+_PAID_TYPES: Final = frozenset(
+    {
+        phonenumbers.PhoneNumberType.PREMIUM_RATE,
+        phonenumbers.PhoneNumberType.SHARED_COST,
+        phonenumbers.PhoneNumberType.UAN,
+        phonenumbers.PhoneNumberType.PERSONAL_NUMBER,
+        phonenumbers.PhoneNumberType.PAGER,
+        phonenumbers.PhoneNumberType.VOICEMAIL,
+        phonenumbers.PhoneNumberType.TOLL_FREE,
+    }
+)
 
 # "p" and "o" are the modem caller ID codes for private and out of area.
 _ANONYMOUS_MARKERS: Final = frozenset(
@@ -59,6 +79,8 @@ class PhoneNumber:
 
     e164: str
     region: str | None
+    # A premium-rate or other service number: see _PAID_TYPES.
+    paid: bool = False
 
 
 def normalize_number(
@@ -70,9 +92,7 @@ def normalize_number(
     sip: URI) or an int (templates render "+15550000000" as 15550000000).
     default_region is the ISO region national formats are read in.
     """
-    region = default_region.upper() if default_region else None
-    if region not in phonenumbers.SUPPORTED_REGIONS:
-        region = None
+    region = known_region(default_region)
     if isinstance(raw, str):
         return _normalize_text(raw, region)
     # bool is an int subclass but never a number; huge ints make str() raise.
@@ -83,6 +103,26 @@ def normalize_number(
     ):
         return _classify(str(raw), region, from_int=True)
     return SkipReason.ANONYMOUS if raw is None else SkipReason.INVALID_NUMBER
+
+
+def time_zones_for(e164: str) -> tuple[str, ...]:
+    """Return the time zones a number may ring in; () when phonenumbers cannot tell.
+
+    A country with several zones and no area code to tell them apart (a mobile
+    in Russia or Australia) gives every zone it has.
+    """
+    parsed = _parse(e164, None)
+    if parsed is None:
+        return ()
+    return tuple(
+        zone for zone in time_zones_for_number(parsed) if zone != UNKNOWN_TIMEZONE
+    )
+
+
+def known_region(region: str | None) -> str | None:
+    """Return region as phonenumbers names it, or None if it has no numbers."""
+    upper = region.upper() if region else None
+    return upper if upper in phonenumbers.SUPPORTED_REGIONS else None
 
 
 def mask_number(number: str) -> str:
@@ -178,7 +218,9 @@ def _valid(parsed: phonenumbers.PhoneNumber | None) -> PhoneNumber | SkipReason 
     region = phonenumbers.region_code_for_number(parsed)
     # Non-geographic numbers (+800, +882, ...) report the pseudo-region "001".
     return PhoneNumber(
-        e164, region if region in phonenumbers.SUPPORTED_REGIONS else None
+        e164,
+        region if region in phonenumbers.SUPPORTED_REGIONS else None,
+        paid=phonenumbers.number_type(parsed) in _PAID_TYPES,
     )
 
 

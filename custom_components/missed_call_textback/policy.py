@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .const import Mode, QuietAction, SkipReason
-from .phone import PhoneNumber
+from .phone import PhoneNumber, known_region
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -19,6 +20,8 @@ class Rules:
     allowlist_only: bool = False
     allowlist: tuple[str, ...] = ()
     never_text: tuple[str, ...] = ()
+    # Regions (ISO codes) whose numbers may be texted; None: any region.
+    countries: frozenset[str] | None = None
     min_ring: timedelta = timedelta(0)
     hourly_cap: int = 0  # 0: no cap
     daily_cap: int = 0
@@ -63,6 +66,20 @@ class Skip:
 type Decision = Send | Skip
 
 
+def home_countries(
+    region: str | None, others: Iterable[str] = ()
+) -> frozenset[str] | None:
+    """Return the regions a line texts: its own and those the owner added.
+
+    Without a region of its own (or one no phone number belongs to) a line
+    cannot tell home from abroad, so it keeps texting every country as it
+    always did.
+    """
+    if (home := known_region(region)) is None:
+        return None
+    return frozenset({home, *(other.upper() for other in others)})
+
+
 def matches(number: str, entries: tuple[str, ...]) -> bool:
     """Return whether a number is on a list of numbers and prefixes."""
     return any(number.startswith(entry) for entry in entries)
@@ -81,10 +98,12 @@ def decide(
 
     The order matters: a call already handled is never reconsidered; the
     owner's switch and mode win over everything; an untextable number is
-    reported as such; the caller's own wish (opt-out) and the owner's lists
-    come before the timing rules; the caps come last, so only texts that
-    would really go out count against them. A text that passes is sent now,
-    after the owner's delay, or when quiet hours end.
+    reported as such, and so is a service number or one from a country the
+    line does not text (an SMS pumping guard); the caller's own wish
+    (opt-out) and the owner's lists come before the timing rules; the caps
+    come last, so only texts that would really go out count against them. A
+    text that passes is sent now, after the owner's delay, or when quiet hours
+    end.
     """
     if facts.already_handled:
         return Skip(SkipReason.DUPLICATE)
@@ -94,6 +113,8 @@ def decide(
         return Skip(reason)
     if isinstance(number, SkipReason):
         return Skip(number)
+    if (reason := _destination(number, rules)) is not None:
+        return Skip(reason)
     reason = _wish_or_list(number.e164, rules, facts) or _timing(
         rules, facts, ring_time, now
     )
@@ -116,6 +137,20 @@ def _scope(rules: Rules, facts: Facts) -> SkipReason | None:
         return SkipReason.CLOSED
     if rules.busy_only and not facts.while_busy:
         return SkipReason.NOT_BUSY
+    return None
+
+
+def _destination(number: PhoneNumber, rules: Rules) -> SkipReason | None:
+    """Whether a text to this number could cost more than a normal text.
+
+    A service number is reported first: adding its country would not help.
+    Regions, not calling codes, are compared: +1 876 (Jamaica), a favourite
+    of one-ring scams, is as foreign to a US line as +44 is.
+    """
+    if number.paid:
+        return SkipReason.PAID_NUMBER
+    if rules.countries is not None and number.region not in rules.countries:
+        return SkipReason.FOREIGN_NUMBER
     return None
 
 

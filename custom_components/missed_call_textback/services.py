@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, cast
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_ID
@@ -13,7 +14,11 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import (
+    ServiceValidationError,
+    Unauthorized,
+    UnknownUser,
+)
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonValueType
@@ -86,6 +91,30 @@ RESOLVE_LEAD_SCHEMA = vol.All(
 )
 
 
+type _Handler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]
+
+
+def _admin_only(hass: HomeAssistant, handler: _Handler) -> _Handler:
+    """Refuse a call made by a user who is no administrator.
+
+    Each action texts strangers or rewrites who is texted, at the owner's
+    expense. Calls without a user (automations, scripts) are the owner's own.
+    Home Assistant 2025.4's async_register_admin_service drops responses, so
+    the check is done here.
+    """
+
+    async def _checked(call: ServiceCall) -> ServiceResponse:
+        if user_id := call.context.user_id:
+            user = await hass.auth.async_get_user(user_id)
+            if user is None:
+                raise UnknownUser(context=call.context)
+            if not user.is_admin:
+                raise Unauthorized(context=call.context)
+        return await handler(call)
+
+    return _checked
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the actions (once, in async_setup)."""
@@ -144,14 +173,14 @@ def async_setup_services(hass: HomeAssistant) -> None:
     hass.services.async_register(
         DOMAIN,
         SERVICE_RESOLVE_LEAD,
-        _async_resolve_lead,
+        _admin_only(hass, _async_resolve_lead),
         schema=RESOLVE_LEAD_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
     hass.services.async_register(
         DOMAIN,
         SERVICE_HANDLE_REPLY,
-        _async_handle_reply,
+        _admin_only(hass, _async_handle_reply),
         schema=HANDLE_REPLY_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
@@ -159,14 +188,14 @@ def async_setup_services(hass: HomeAssistant) -> None:
         hass.services.async_register(
             DOMAIN,
             service,
-            _async_opt,
+            _admin_only(hass, _async_opt),
             schema=OPT_SCHEMA,
             supports_response=SupportsResponse.OPTIONAL,
         )
     hass.services.async_register(
         DOMAIN,
         SERVICE_REPORT_MISSED_CALL,
-        _async_report_missed_call,
+        _admin_only(hass, _async_report_missed_call),
         schema=REPORT_MISSED_CALL_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )

@@ -11,6 +11,7 @@ import pytest
 from custom_components.missed_call_textback.const import SkipReason
 from custom_components.missed_call_textback.phone import (
     PhoneNumber,
+    known_region,
     mask_number,
     normalize_number,
 )
@@ -168,7 +169,10 @@ def test_region_is_the_numbers_own_not_the_default() -> None:
 
 
 def test_non_geographic_number_has_no_region() -> None:
-    assert normalize_number("+800 1234 5678", None) == PhoneNumber("+80012345678", None)
+    # +800 is the international freephone code: a service number too.
+    assert normalize_number("+800 1234 5678", None) == PhoneNumber(
+        "+80012345678", None, paid=True
+    )
 
 
 @pytest.mark.parametrize(
@@ -430,3 +434,55 @@ def _assert_canonical(number: PhoneNumber, region: str | None) -> None:
     assert E164.match(number.e164)
     assert normalize_number(number.e164, region) == number
     assert normalize_number(number.e164, None) == number
+
+
+# --- service numbers (SMS pumping guard) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "region"),
+    [
+        ("0901 234 5678", "GB"),  # premium rate
+        ("(900) 234-5678", "US"),  # premium rate
+        ("0180 1 2345", "DE"),  # shared cost
+        ("055 1234 5678", "GB"),  # UAN
+        ("070 1234 5678", "GB"),  # personal number, looks like a mobile
+        ("(500) 234-5678", "US"),  # personal communications service
+        ("076 4012 3456", "GB"),  # pager
+        ("0177 99 1234567", "DE"),  # voicemail access
+        ("0800 123 4567", "GB"),  # toll free
+        ("1-800-234-5678", "US"),  # toll free
+    ],
+)
+def test_service_numbers_are_marked_paid(raw: str, region: str) -> None:
+    number = normalize_number(raw, region)
+    assert isinstance(number, PhoneNumber)
+    assert number.paid
+
+
+@pytest.mark.parametrize(
+    ("raw", "region"),
+    [
+        ("(650) 253-0000", "US"),  # fixed line or mobile: the US does not tell
+        ("07400 123456", "GB"),  # mobile
+        ("0121 234 5678", "GB"),  # fixed line
+        ("056 1234 5678", "GB"),  # VoIP: many small businesses call from one
+        ("0170 1234567", "DE"),  # mobile
+        ("+882 13 000000", None),  # non-geographic VoIP
+    ],
+)
+def test_personal_and_business_phones_are_not_paid(raw: str, region: str) -> None:
+    number = normalize_number(raw, region)
+    assert isinstance(number, PhoneNumber)
+    assert not number.paid
+
+
+@pytest.mark.parametrize(
+    ("region", "expected"),
+    [("US", "US"), ("de", "DE"), (None, None), ("", None), ("AQ", None)],
+)
+def test_known_region_names_only_regions_with_phone_numbers(
+    region: str | None, expected: str | None
+) -> None:
+    # Antarctica is a country Home Assistant offers, with no numbering plan.
+    assert known_region(region) == expected

@@ -8,13 +8,14 @@ from hypothesis import given, strategies as st
 import pytest
 
 from custom_components.missed_call_textback.const import Mode, QuietAction, SkipReason
-from custom_components.missed_call_textback.phone import PhoneNumber
+from custom_components.missed_call_textback.phone import PhoneNumber, normalize_number
 from custom_components.missed_call_textback.policy import (
     Facts,
     Rules,
     Send,
     Skip,
     decide,
+    home_countries,
 )
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
@@ -369,3 +370,99 @@ def test_other_reasons_come_before_quiet_hours() -> None:
         now=NOW,
     )
     assert decision == Skip(SkipReason.OPTED_OUT)
+
+
+# --- SMS pumping guard: foreign and paid numbers -------------------------------
+
+
+def _caller(raw: str, region: str) -> PhoneNumber:
+    """Read a caller's number as the line does, typed by phonenumbers."""
+    number = normalize_number(raw, region)
+    assert isinstance(number, PhoneNumber)
+    return number
+
+
+US_LINE = home_countries("US")
+GERMAN_MOBILE = _caller("+49 170 1234567", "US")
+
+
+def test_a_line_texts_only_its_own_country_by_default() -> None:
+    assert frozenset({"US"}) == US_LINE
+    assert _decide(number=GERMAN_MOBILE, countries=US_LINE) == Skip(
+        SkipReason.FOREIGN_NUMBER
+    )
+
+
+def test_a_country_the_owner_added_is_texted() -> None:
+    countries = home_countries("US", ["DE", "ca"])
+    assert countries == frozenset({"US", "DE", "CA"})
+    assert _decide(number=GERMAN_MOBILE, countries=countries) == Send(GERMAN_MOBILE)
+
+
+# US numbers are typed "fixed line or mobile": the numbering plan cannot tell.
+@pytest.mark.parametrize("raw", ["+1 650 253 0000", "(212) 555-0123"])
+def test_a_caller_from_the_lines_own_country_is_texted(raw: str) -> None:
+    number = _caller(raw, "US")
+    assert _decide(number=number, countries=US_LINE) == Send(number)
+
+
+def test_the_caribbean_shares_plus_one_but_is_foreign_to_a_us_line() -> None:
+    # +1 876 is Jamaica, where many one-ring scams call from.
+    jamaica = _caller("(876) 234-5678", "US")
+    assert _decide(number=jamaica, countries=US_LINE) == Skip(SkipReason.FOREIGN_NUMBER)
+
+
+def test_a_non_geographic_number_is_foreign_to_every_line() -> None:
+    satellite = _caller("+882 13 000000", "US")
+    assert _decide(number=satellite, countries=home_countries("US", ["DE"])) == Skip(
+        SkipReason.FOREIGN_NUMBER
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "region"),
+    [("09012 345678", "GB"), ("1-900-234-5678", "US")],
+)
+def test_premium_rate_numbers_are_skipped_as_paid(raw: str, region: str) -> None:
+    assert _decide(
+        number=_caller(raw, region), countries=home_countries(region)
+    ) == Skip(SkipReason.PAID_NUMBER)
+
+
+def test_a_paid_number_abroad_is_reported_as_paid() -> None:
+    # Adding the country would not get it texted, so that is not the reason.
+    assert _decide(number=_caller("+44 901 234 5678", "US"), countries=US_LINE) == Skip(
+        SkipReason.PAID_NUMBER
+    )
+
+
+def test_a_paid_number_is_skipped_even_on_a_line_that_texts_every_country() -> None:
+    assert _decide(number=_caller("1-800-234-5678", "US")) == Skip(
+        SkipReason.PAID_NUMBER
+    )
+
+
+@pytest.mark.parametrize("region", [None, "", "AQ"])
+def test_a_line_without_a_numbering_plan_texts_every_country(
+    region: str | None,
+) -> None:
+    countries = home_countries(region, ["DE"])
+    assert countries is None
+    assert _decide(number=GERMAN_MOBILE, countries=countries) == Send(GERMAN_MOBILE)
+
+
+def test_the_pumping_guard_comes_after_number_problems_and_before_the_opt_out() -> None:
+    assert _decide(number=SkipReason.SHORT_CODE, countries=US_LINE) == Skip(
+        SkipReason.SHORT_CODE
+    )
+    assert _decide(
+        number=GERMAN_MOBILE,
+        countries=US_LINE,
+        opted_out=True,
+        never_text=("+49",),
+        allowlist_only=True,
+        allowlist=("+49",),
+    ) == Skip(SkipReason.FOREIGN_NUMBER)
+    assert _decide(number=GERMAN_MOBILE, countries=US_LINE, enabled=False) == Skip(
+        SkipReason.DISABLED
+    )

@@ -304,7 +304,7 @@ SIXTY_FOUR_KIB = 64 * 1024
     ],
     ids=lambda text: repr(text[:8]),
 )
-def test_a_64_kib_adversarial_reply_is_read_in_under_5_ms(text: str) -> None:
+def test_a_64_kib_adversarial_reply_is_read_in_linear_time(text: str) -> None:
     def timed() -> float:
         start = time.perf_counter()
         read_reply(text)
@@ -312,4 +312,6 @@ def test_a_64_kib_adversarial_reply_is_read_in_under_5_ms(text: str) -> None:
 
     best = min(timed() for _ in range(3))
 
-    assert best < 0.005, f"{best * 1000:.2f} ms"
+    # 0.3-1.5 ms without coverage on this 2-core box; the bound leaves room for
+    # CI's coverage tracing (several times slower) and a busy neighbour.
+    assert best < 0.025, f"{best * 1000:.2f} ms"
