@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 import secrets
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,79 +46,20 @@ from .business_hours import BusinessHours
 from .calls import CallTracker, EndedCall, Outcome
 from .compat import vol
 from .const import (
-    CONF_ACTION,
     CONF_AFTER_HOURS_MESSAGE,
-    CONF_ALLOWED_COUNTRIES,
-    CONF_ALLOWLIST,
-    CONF_ALLOWLIST_ONLY,
-    CONF_BLOCKLIST,
-    CONF_BOOKING_LINK,
-    CONF_BUSINESS_NAME,
-    CONF_BUSY_ONLY,
-    CONF_COOLDOWN_HOURS,
-    CONF_COUNTRY,
-    CONF_DAILY_CAP,
-    CONF_DELAY_SECONDS,
     CONF_ENTITY_ID,
-    CONF_FOLLOW_UP_NOTIFY,
-    CONF_FORWARD_REPLIES,
-    CONF_HELP_MESSAGE,
-    CONF_HOURLY_CAP,
-    CONF_LINE_NAME,
     CONF_MESSAGE,
-    CONF_MIN_RING_SECONDS,
-    CONF_NEVER_TEXT,
-    CONF_NOTIFY_SERVICE,
-    CONF_QUIET_ACTION,
-    CONF_QUIET_CLOCK,
-    CONF_QUIET_END,
-    CONF_QUIET_HOURS,
-    CONF_QUIET_START,
-    CONF_REMIND_MINUTES,
-    CONF_REPLY_EVENT_TYPE,
-    CONF_REPLY_NUMBER_KEY,
-    CONF_REPLY_SOURCE,
-    CONF_REPLY_TEXT_KEY,
-    CONF_RESPONSE_MINUTES,
-    CONF_RESPONSE_WINDOW,
-    CONF_RETRY_MINUTES,
-    CONF_SENDER,
-    CONF_SERVICE_AREA,
     CONF_SOURCE,
-    CONF_STOP_CONFIRMATION,
-    CONF_STOP_MESSAGE,
-    CONF_TEXT_VOICEMAIL,
-    CONF_TRADE,
-    CONF_VARIANT_MODE,
     DEFAULT_AFTER_HOURS_MESSAGE,
-    DEFAULT_COOLDOWN_HOURS,
-    DEFAULT_DAILY_CAP,
-    DEFAULT_HELP_MESSAGE,
-    DEFAULT_HOURLY_CAP,
     DEFAULT_MESSAGE,
-    DEFAULT_QUIET_END,
-    DEFAULT_QUIET_START,
-    DEFAULT_REMIND_MINUTES,
-    DEFAULT_RESPONSE_MINUTES,
-    DEFAULT_RESPONSE_WINDOW,
-    DEFAULT_RETRY_MINUTES,
-    DEFAULT_STOP_MESSAGE,
     DOMAIN,
-    EXTRA_VARIANTS,
     LOGGER,
-    TWILIO_EVENT,
-    TWILIO_NUMBER_KEY,
-    TWILIO_TEXT_KEY,
     CallEvent,
     Mode,
-    QuietAction,
-    QuietClock,
-    ReplySource,
     SenderKind,
     SkipReason,
     SourceKind,
     VariantMode,
-    variant_key,
 )
 from .data import TextBackConfigEntry
 from .delivery import Delivery
@@ -134,9 +75,10 @@ from .message import (
 )
 from .outbox import Outbox
 from .phone import PhoneNumber, mask_number, normalize_number, scrub_numbers
-from .policy import Facts, Rules, Send, decide, home_countries
+from .policy import Facts, Send, decide
 from .replies import Keyword, read_reply
 from .sender import NOTIFY_DOMAIN, ActionSender, NotifySender, Sender, SendError
+from .settings import LineSettings, Variant
 from .sources import CallSource
 from .sources.entity import EntitySource, interpreter_for
 from .sources.sip import SipSource
@@ -149,16 +91,6 @@ MAX_SMS_CHARS = 1600
 
 # Options a line takes into use without a reload (the text entities set them).
 LIVE_OPTIONS = frozenset({CONF_MESSAGE, CONF_AFTER_HOURS_MESSAGE})
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Variant:
-    """One version of the message, compared with the others in an A/B test."""
-
-    variant_id: str
-    message: str
-    response_window: str
-    response_minutes: float
 
 
 class TextBackLine:
@@ -184,6 +116,8 @@ class TextBackLine:
         self._templates: dict[str, Template] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._lead_timer: CALLBACK_TYPE | None = None
+        self._settings: LineSettings | None = None
+        self._settings_of: tuple[Mapping[str, Any], str] = ({}, "")
 
     # --- the owner's switches (kept in the line's Store) ---------------------
 
@@ -252,141 +186,61 @@ class TextBackLine:
     # --- configuration -----------------------------------------------------
 
     @property
+    def settings(self) -> LineSettings:
+        """Return the line's settings, parsed again only when the options changed.
+
+        Home Assistant replaces entry.options (and may rename the entry) on every
+        update, so comparing identities tells a change without reading a key.
+        """
+        options, title = self.entry.options, self.entry.title
+        if (
+            self._settings is None
+            or self._settings_of[0] is not options
+            or self._settings_of[1] != title
+        ):
+            self._settings = LineSettings.from_options(
+                options, title, self.hass.config.country
+            )
+            self._settings_of = (options, title)
+        return self._settings
+
+    @property
     def line_name(self) -> str:
         """Return the line's name."""
-        return str(self.entry.options.get(CONF_LINE_NAME) or self.entry.title)
-
-    @property
-    def business_name(self) -> str:
-        """Return the business's name."""
-        return str(self.entry.options.get(CONF_BUSINESS_NAME, ""))
-
-    @property
-    def message_template(self) -> str:
-        """Return the message template."""
-        return str(self.entry.options.get(CONF_MESSAGE) or DEFAULT_MESSAGE)
-
-    @property
-    def cooldown(self) -> timedelta:
-        """Return how long a texted number is left alone."""
-        hours = self.entry.options.get(CONF_COOLDOWN_HOURS, DEFAULT_COOLDOWN_HOURS)
-        return timedelta(hours=float(hours))
-
-    @property
-    def rules(self) -> Rules:
-        """Return the owner's rules for this line."""
-        options = self.entry.options
-        return Rules(
-            cooldown=self.cooldown,
-            blocklist=tuple(options.get(CONF_BLOCKLIST, ())),
-            allowlist_only=bool(options.get(CONF_ALLOWLIST_ONLY, False)),
-            allowlist=tuple(options.get(CONF_ALLOWLIST, ())),
-            never_text=tuple(options.get(CONF_NEVER_TEXT, ())),
-            countries=home_countries(
-                self.region, options.get(CONF_ALLOWED_COUNTRIES, ())
-            ),
-            min_ring=timedelta(seconds=float(options.get(CONF_MIN_RING_SECONDS, 0))),
-            hourly_cap=int(options.get(CONF_HOURLY_CAP, DEFAULT_HOURLY_CAP)),
-            daily_cap=int(options.get(CONF_DAILY_CAP, DEFAULT_DAILY_CAP)),
-            mode=self.mode,
-            busy_only=bool(options.get(CONF_BUSY_ONLY, False)),
-            delay=timedelta(seconds=float(options.get(CONF_DELAY_SECONDS, 0))),
-            quiet_action=QuietAction(options.get(CONF_QUIET_ACTION, QuietAction.HOLD)),
-        )
-
-    @property
-    def quiet_hours(self) -> hours.QuietHours | None:
-        """Return the quiet hours, if the owner turned them on."""
-        options = self.entry.options
-        if not options.get(CONF_QUIET_HOURS, False):
-            return None
-        return hours.QuietHours(
-            time.fromisoformat(options.get(CONF_QUIET_START, DEFAULT_QUIET_START)),
-            time.fromisoformat(options.get(CONF_QUIET_END, DEFAULT_QUIET_END)),
-        )
-
-    @property
-    def after_hours_template(self) -> str:
-        """Return the after-hours message template ("" when none is set)."""
-        return str(
-            self.entry.options.get(
-                CONF_AFTER_HOURS_MESSAGE, DEFAULT_AFTER_HOURS_MESSAGE
-            )
-        )
-
-    @property
-    def variants(self) -> list[Variant]:
-        """Return the message variants in use; the main message is variant a."""
-        options = self.entry.options
-        main = Variant(
-            variant_id="a",
-            message=self.message_template,
-            response_window=str(
-                options.get(CONF_RESPONSE_WINDOW) or DEFAULT_RESPONSE_WINDOW
-            ),
-            response_minutes=float(
-                options.get(CONF_RESPONSE_MINUTES, DEFAULT_RESPONSE_MINUTES)
-            ),
-        )
-        if options.get(CONF_VARIANT_MODE, VariantMode.OFF) == VariantMode.OFF:
-            return [main]
-        found = [main]
-        for variant_id in EXTRA_VARIANTS:
-            message = str(options.get(variant_key(variant_id, "message")) or "")
-            window = str(options.get(variant_key(variant_id, "response_window")) or "")
-            minutes = options.get(variant_key(variant_id, "response_minutes"))
-            if not (message.strip() or window.strip() or minutes):
-                continue
-            found.append(
-                Variant(
-                    variant_id=variant_id,
-                    message=message.strip() or main.message,
-                    response_window=window.strip() or main.response_window,
-                    response_minutes=float(minutes or main.response_minutes),
-                )
-            )
-        return found
-
-    def variant(self, variant_id: str | None) -> Variant:
-        """Return a variant by id; one the owner removed falls back to the main one."""
-        variants = self.variants
-        return next((v for v in variants if v.variant_id == variant_id), variants[0])
-
-    def _assign_variant(self) -> str:
-        variants = [variant.variant_id for variant in self.variants]
-        if len(variants) == 1:
-            return variants[0]
-        if self.entry.options.get(CONF_VARIANT_MODE) == VariantMode.RANDOM:
-            return secrets.choice(variants)
-        return self.ledger.next_variant(variants)
-
-    @property
-    def remind_before(self) -> timedelta:
-        """Return how long before a follow-up deadline the owner is reminded."""
-        minutes = self.entry.options.get(CONF_REMIND_MINUTES, DEFAULT_REMIND_MINUTES)
-        return timedelta(minutes=float(minutes))
-
-    def details(self, variant: Variant) -> Details:
-        """Return the owner's details as one variant's text sees them."""
-        options = self.entry.options
-        return Details(
-            booking_link=str(options.get(CONF_BOOKING_LINK, "")),
-            trade=str(options.get(CONF_TRADE, "")),
-            service_area=str(options.get(CONF_SERVICE_AREA, "")),
-            response_window=variant.response_window,
-        )
-
-    @property
-    def retry_delays(self) -> list[timedelta]:
-        """Return the waits before each retry of a failed text."""
-        minutes = self.entry.options.get(CONF_RETRY_MINUTES, DEFAULT_RETRY_MINUTES)
-        return [timedelta(minutes=float(value)) for value in minutes]
+        return self.settings.line_name
 
     @property
     def region(self) -> str | None:
         """Return the region national numbers are read in."""
-        country = self.entry.options.get(CONF_COUNTRY) or self.hass.config.country
-        return str(country) if country else None
+        return self.settings.region
+
+    @property
+    def variants(self) -> tuple[Variant, ...]:
+        """Return the message variants in use; the main message is variant a."""
+        return self.settings.variants
+
+    @property
+    def message_template(self) -> str:
+        """Return the message template."""
+        return self.settings.message_template
+
+    @property
+    def after_hours_template(self) -> str:
+        """Return the after-hours message template ("" when none is set)."""
+        return self.settings.after_hours_template
+
+    def details(self, variant: Variant) -> Details:
+        """Return the owner's details as one variant's text sees them."""
+        return self.settings.details_for(variant)
+
+    def _assign_variant(self) -> str:
+        settings = self.settings
+        variants = [variant.variant_id for variant in settings.variants]
+        if len(variants) == 1:
+            return variants[0]
+        if settings.variant_mode == VariantMode.RANDOM:
+            return secrets.choice(variants)
+        return self.ledger.next_variant(variants)
 
     def _build_source(self) -> CallSource:
         data = self.entry.data
@@ -411,12 +265,12 @@ class TextBackLine:
         )
 
     async def _async_build_sender(self) -> Sender:
-        options = self.entry.options
-        if options.get(CONF_SENDER) != SenderKind.ACTION:
-            return NotifySender(self.hass, str(options.get(CONF_NOTIFY_SERVICE, "")))
+        settings = self.settings
+        if settings.sender is not SenderKind.ACTION:
+            return NotifySender(self.hass, settings.notify_service)
         try:
             actions = await async_validate_actions_config(
-                self.hass, cv.SCRIPT_SCHEMA(options[CONF_ACTION])
+                self.hass, cv.SCRIPT_SCHEMA(settings.action)
             )
         except (vol.Invalid, HomeAssistantError) as err:
             raise ConfigEntryError(
@@ -465,7 +319,7 @@ class TextBackLine:
                     event_filter=self._is_our_notify_service,
                 )
             )
-        if (event_type := self._reply_event_type) is not None:
+        if (event_type := self.settings.replies.event_type) is not None:
             self.entry.async_on_unload(
                 self.hass.bus.async_listen(event_type, self._async_reply_event)
             )
@@ -489,15 +343,6 @@ class TextBackLine:
         if self._lead_timer is not None:
             self._lead_timer()
             self._lead_timer = None
-
-    @property
-    def _reply_event_type(self) -> str | None:
-        source = self.entry.options.get(CONF_REPLY_SOURCE, ReplySource.NONE)
-        if source == ReplySource.TWILIO:
-            return TWILIO_EVENT
-        if source == ReplySource.EVENT:
-            return str(self.entry.options.get(CONF_REPLY_EVENT_TYPE) or "") or None
-        return None
 
     async def async_stop(self) -> None:
         """Stop sends in progress and write pending state.
@@ -606,7 +451,7 @@ class TextBackLine:
     @callback
     def calls_ended(self, ended: list[EndedCall]) -> None:
         """Text back the missed calls among the calls that ended."""
-        text_voicemail = bool(self.entry.options.get(CONF_TEXT_VOICEMAIL, False))
+        text_voicemail = self.settings.text_voicemail
         for call in ended:
             if call.outcome is Outcome.ANSWERED:
                 LOGGER.debug("%s: call %s was answered", self.line_name, call.call_id)
@@ -657,7 +502,8 @@ class TextBackLine:
             self._fire(CallEvent.MISSED_CALL, base, context)
 
         now = dt_util.utcnow()
-        rules = self.rules
+        settings = self.settings
+        rules = settings.rules(self.mode)
         is_open = self.hours.state(missed_at).is_open
         quiet_until = self._quiet_until(now + rules.delay, zones)
         decision = decide(
@@ -680,7 +526,7 @@ class TextBackLine:
 
         # The cooldown and the caps count at the decision, so a burst of calls
         # yields one text per number even while the first is still being sent.
-        self.ledger.mark_texted(decision.number.e164, now, self.cooldown)
+        self.ledger.mark_texted(decision.number.e164, now, settings.cooldown)
         self.ledger.note_send(now, keep=max(rules.hourly_cap, rules.daily_cap))
         item = OutboxItem(
             call_id=call_id,
@@ -721,17 +567,13 @@ class TextBackLine:
         self, number: PhoneNumber | SkipReason
     ) -> list[ZoneInfo]:
         """Return the zones whose quiet hours hold a text to this number."""
-        if (
-            self.quiet_hours is not None
-            and self.entry.options.get(CONF_QUIET_CLOCK) == QuietClock.CALLER
-            and isinstance(number, PhoneNumber)
-        ):
+        if self.settings.quiet_in_callers_time and isinstance(number, PhoneNumber):
             return await self.hours.async_caller_zones(number.e164)
         return [self.hours.tz]
 
     def _quiet_until(self, send_at: datetime, zones: list[ZoneInfo]) -> datetime | None:
         """Return when quiet hours end, if a text sent at send_at falls in them."""
-        if (quiet := self.quiet_hours) is None:
+        if (quiet := self.settings.quiet_hours) is None:
             return None
         return hours.quiet_until(quiet, send_at, zones)
 
@@ -838,7 +680,7 @@ class TextBackLine:
         )
         if error.translation_key == "notify_missing":
             self._raise_notify_missing()
-        delays = self.retry_delays
+        delays = self.settings.retry_delays
         if not error.permanent and item.attempts < len(delays):
             retry_at = dt_util.utcnow() + delays[item.attempts]
             # Delivery sets the retry's timer once this attempt is over.
@@ -908,7 +750,7 @@ class TextBackLine:
                 variant=item.variant,
             )
         )
-        variant = self.variant(item.variant)
+        variant = self.settings.variant(item.variant)
         self.ledger.leads.add(
             Lead(
                 call_id=item.call_id,
@@ -1024,7 +866,9 @@ class TextBackLine:
         if self._lead_timer is not None:
             self._lead_timer()
             self._lead_timer = None
-        moment = self.ledger.leads.next_moment(dt_util.utcnow(), self.remind_before)
+        moment = self.ledger.leads.next_moment(
+            dt_util.utcnow(), self.settings.remind_before
+        )
         if moment is not None:
             self._lead_timer = async_track_point_in_utc_time(
                 self.hass, self._async_lead_moment, moment
@@ -1033,7 +877,7 @@ class TextBackLine:
     @callback
     def _async_lead_moment(self, now: datetime, *, redraw: bool = True) -> None:
         """Remind the owner of follow-ups coming due; redraw the overdue count."""
-        for lead in self.ledger.leads.due_reminders(now, self.remind_before):
+        for lead in self.ledger.leads.due_reminders(now, self.settings.remind_before):
             lead.reminded = True
             self.ledger.leads_changed()
             self._fire(
@@ -1066,7 +910,7 @@ class TextBackLine:
 
     async def _async_tell_owner(self, message: str, context: Context | None) -> None:
         """Send a note to the owner's own notify service, if one is set."""
-        if not (service := self.entry.options.get(CONF_FOLLOW_UP_NOTIFY)):
+        if not (service := self.settings.follow_up_notify):
             return
         try:
             await self.hass.services.async_call(
@@ -1143,9 +987,7 @@ class TextBackLine:
             context,
         )
         opted_out_now = keyword is Keyword.STOP and changed
-        if (call_id is not None or opted_out_now) and self.entry.options.get(
-            CONF_FORWARD_REPLIES, True
-        ):
+        if (call_id is not None or opted_out_now) and self.settings.replies.forward:
             who = _who(e164, lead.caller_name if lead else None)
             note = " (treated as opt-out)" if opted_out_now and reading.inferred else ""
             self._track(
@@ -1170,15 +1012,11 @@ class TextBackLine:
         self, keyword: Keyword, number: str, now: datetime, *, may_help: bool
     ) -> tuple[bool, str | None]:
         """Apply STOP/START/HELP; return whether consent changed and any answer."""
-        options = self.entry.options
+        replies = self.settings.replies
         if keyword is Keyword.STOP:
             changed = self.ledger.opt_out(number, now)
-            confirm = changed and options.get(CONF_STOP_CONFIRMATION, False)
-            return changed, (
-                options.get(CONF_STOP_MESSAGE, DEFAULT_STOP_MESSAGE)
-                if confirm
-                else None
-            )
+            confirm = changed and replies.stop_confirmation
+            return changed, replies.stop_message if confirm else None
         if keyword is Keyword.START:
             return self.ledger.opt_in(number), None
         today = dt_util.as_local(now).date()
@@ -1188,7 +1026,7 @@ class TextBackLine:
             and self.ledger.may_answer_help(number, today)
         ):
             self.ledger.help_answered(number, today)
-            return False, options.get(CONF_HELP_MESSAGE, DEFAULT_HELP_MESSAGE)
+            return False, replies.help_message
         return False, None
 
     async def _async_answer(
@@ -1196,7 +1034,7 @@ class TextBackLine:
     ) -> bool:
         """Send one compliance answer (HELP, STOP confirmation); no retries."""
         variables = message_variables(
-            business_name=self.business_name,
+            business_name=self.settings.business_name,
             line_name=self.line_name,
             caller_number=number,
             caller_name=None,
@@ -1236,13 +1074,9 @@ class TextBackLine:
 
     @callback
     def _async_reply_event(self, event: Event[Mapping[str, Any]]) -> None:
-        source = self.entry.options.get(CONF_REPLY_SOURCE, ReplySource.NONE)
-        if source == ReplySource.TWILIO:
-            number_key, text_key = TWILIO_NUMBER_KEY, TWILIO_TEXT_KEY
-        else:
-            number_key = self.entry.options.get(CONF_REPLY_NUMBER_KEY, "")
-            text_key = self.entry.options.get(CONF_REPLY_TEXT_KEY, "")
-        number, text = event.data.get(number_key), event.data.get(text_key)
+        replies = self.settings.replies
+        number = event.data.get(replies.number_key)
+        text = event.data.get(replies.text_key)
         if not isinstance(text, str) or not isinstance(number, (str, int)):
             # Twilio's voice callbacks share the event and carry no Body.
             return
@@ -1254,7 +1088,7 @@ class TextBackLine:
                 context=event.context,
                 # Core's Twilio integration checks no signature: anyone who
                 # knows its webhook can post as any number.
-                verified=source != ReplySource.TWILIO,
+                verified=not replies.unsigned,
             ),
             "reply",
         )
@@ -1265,7 +1099,7 @@ class TextBackLine:
         A call missed while closed gets the after-hours message (when one is
         set); every text sees its variant's response window.
         """
-        variant = self.variant(item.variant)
+        variant = self.settings.variant(item.variant)
         missed_at = _when(item.missed_at)
         now = dt_util.utcnow()
         after_hours = item.after_hours and bool(self.after_hours_template.strip())
@@ -1276,7 +1110,7 @@ class TextBackLine:
         )
         state = self.hours.state(missed_at)
         variables = message_variables(
-            business_name=self.business_name,
+            business_name=self.settings.business_name,
             line_name=self.line_name,
             caller_number=item.number,
             caller_name=item.caller_name,
@@ -1310,7 +1144,7 @@ class TextBackLine:
         now = dt_util.utcnow()
         state = self.hours.state(now)
         variables = message_variables(
-            business_name=self.business_name,
+            business_name=self.settings.business_name,
             line_name=self.line_name,
             caller_number=SAMPLE_NUMBER,
             caller_name=SAMPLE_CALLER,
