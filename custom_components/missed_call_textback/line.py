@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 import secrets
@@ -32,7 +32,6 @@ from homeassistant.helpers import (
     restore_state,
 )
 from homeassistant.helpers.event import (
-    async_track_point_in_utc_time,
     async_track_time_change,
 )
 from homeassistant.helpers.script import async_validate_actions_config
@@ -63,7 +62,9 @@ from .const import (
 )
 from .data import TextBackConfigEntry
 from .delivery import Delivery
-from .leads import Lead, Resolution, Resolved
+from .events import CallEventListener, LineEvents
+from .follow_ups import FollowUps, who
+from .leads import Lead, Resolution
 from .ledger import HistoryRecord, Ledger, OutboxItem, StoreWriteError
 from .message import (
     SAMPLE_CALLER,
@@ -83,8 +84,6 @@ from .sources import CallSource
 from .sources.entity import EntitySource, interpreter_for
 from .sources.sip import SipSource
 from .sources.webhook import build_webhook_source
-
-type CallEventListener = Callable[[CallEvent, dict[str, Any]], None]
 
 # A reply is cut here: ten SMS parts, more than any phone sends as one text.
 MAX_SMS_CHARS = 1600
@@ -112,10 +111,19 @@ class TextBackLine:
         self.source: CallSource
         self._applied_options = dict(entry.options)
         self._listeners: list[CALLBACK_TYPE] = []
-        self._event_listeners: list[CallEventListener] = []
         self._templates: dict[str, Template] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._lead_timer: CALLBACK_TYPE | None = None
+        self.events = LineEvents(
+            hass, entry.entry_id, lambda: self.line_name, self._async_update_listeners
+        )
+        self.follow_ups = FollowUps(
+            hass,
+            self.ledger,
+            lambda: self.settings,
+            self.events,
+            self._track,
+            self._async_update_listeners,
+        )
         self._settings: LineSettings | None = None
         self._settings_of: tuple[Mapping[str, Any], str] = ({}, "")
 
@@ -340,9 +348,7 @@ class TextBackLine:
     @callback
     def _cancel_timers(self) -> None:
         self.delivery.cancel_timers()
-        if self._lead_timer is not None:
-            self._lead_timer()
-            self._lead_timer = None
+        self.follow_ups.async_cancel_timer()
 
     async def async_stop(self) -> None:
         """Stop sends in progress and write pending state.
@@ -365,7 +371,7 @@ class TextBackLine:
         self._check_notify_service()
         now = dt_util.utcnow()
         # Reminders that came due while Home Assistant was down go out now.
-        self._async_lead_moment(now)
+        self.follow_ups.async_moment(now)
         # Texts left on disk, or decided while Home Assistant was starting:
         # Delivery gives each one timer or one send, whatever it has already.
         self.delivery.resume(now)
@@ -381,8 +387,7 @@ class TextBackLine:
     @callback
     def async_add_event_listener(self, listener: CallEventListener) -> CALLBACK_TYPE:
         """Call listener with every call event of this line."""
-        self._event_listeners.append(listener)
-        return lambda: self._event_listeners.remove(listener)
+        return self.events.async_add_listener(listener)
 
     @callback
     def _async_update_listeners(self) -> None:
@@ -401,18 +406,7 @@ class TextBackLine:
         """Take an outgoing call the owner placed: a waiting text to it is moot."""
         LOGGER.debug("%s: outgoing call at %s", self.line_name, at)
         self._cancel_scheduled(number, SkipReason.CALLED_BACK)
-        self._resolve_leads_of(number, at, Resolution.CALLED_BACK)
-
-    @callback
-    def _resolve_leads_of(
-        self, number: object, at: datetime, resolution: Resolution
-    ) -> None:
-        """Mark the open leads of a number (as a source reported it) followed up."""
-        normalized = normalize_number(number, self.region)
-        if isinstance(normalized, PhoneNumber):
-            self._async_resolved(
-                self.ledger.leads.resolve_number(normalized.e164, at, resolution)
-            )
+        self.follow_ups.async_resolve_number(number, at, Resolution.CALLED_BACK)
 
     @callback
     def _cancel_scheduled(self, number: object, reason: SkipReason) -> None:
@@ -427,7 +421,7 @@ class TextBackLine:
             self.outbox.give_up(item)
             missed_at = _when(item.missed_at)
             self._record_skip(
-                self._event_data(
+                self.events.data(
                     item.call_id, item.number, item.caller_name, item.variant
                 ),
                 reason,
@@ -457,7 +451,7 @@ class TextBackLine:
                 LOGGER.debug("%s: call %s was answered", self.line_name, call.call_id)
                 # The caller rang again and got through: no text needed.
                 self._cancel_scheduled(call.number, SkipReason.ANSWERED_LATER)
-                self._resolve_leads_of(
+                self.follow_ups.async_resolve_number(
                     call.number, call.started_at, Resolution.ANSWERED
                 )
                 continue
@@ -492,14 +486,14 @@ class TextBackLine:
         """Run one missed call through policy, outbox and sender."""
         normalized = normalize_number(number, self.region)
         shown = normalized.e164 if isinstance(normalized, PhoneNumber) else _raw(number)
-        base = self._event_data(call_id, shown, caller_name)
+        base = self.events.data(call_id, shown, caller_name)
         # Awaited before the ledger is read: from there to the outbox nothing
         # yields, so a second call from the number cannot slip in between.
         zones = await self._async_quiet_zones(normalized)
         already = self.ledger.is_handled(call_id)
         if not already:
             self.ledger.count_missed(missed_at)
-            self._fire(CallEvent.MISSED_CALL, base, context)
+            self.events.fire(CallEvent.MISSED_CALL, base, context)
 
         now = dt_util.utcnow()
         settings = self.settings
@@ -547,10 +541,10 @@ class TextBackLine:
         await self.outbox.async_put(item)
         self.delivery.schedule(call_id, decision.at)
         why = "delay" if quiet_until is None else "quiet_hours"
-        self._fire(
+        self.events.fire(
             CallEvent.TEXT_SCHEDULED,
             {
-                **self._event_data(call_id, item.number, caller_name, item.variant),
+                **self.events.data(call_id, item.number, caller_name, item.variant),
                 "send_at": decision.at.isoformat(),
                 "reason": why,
             },
@@ -623,7 +617,7 @@ class TextBackLine:
             )
         if reason is SkipReason.RATE_CAPPED:
             repairs.raise_rate_capped(self.hass, self.entry.entry_id, self.line_name)
-        self._fire(CallEvent.TEXT_SKIPPED, {**base, "reason": reason}, context)
+        self.events.fire(CallEvent.TEXT_SKIPPED, {**base, "reason": reason}, context)
         return {"call_id": base["call_id"], "result": "skipped", "reason": reason}
 
     async def _async_send_now(
@@ -650,7 +644,7 @@ class TextBackLine:
 
         Only Delivery calls this, at most once at a time per item.
         """
-        base = self._event_data(
+        base = self.events.data(
             item.call_id, item.number, item.caller_name, item.variant
         )
         stop = (
@@ -685,7 +679,7 @@ class TextBackLine:
             retry_at = dt_util.utcnow() + delays[item.attempts]
             # Delivery sets the retry's timer once this attempt is over.
             later = await self.outbox.async_retry_later(item, retry_at)
-            self._fire(
+            self.events.fire(
                 CallEvent.TEXT_FAILED,
                 {
                     **base,
@@ -722,7 +716,7 @@ class TextBackLine:
                 self.line_name,
                 scrub_numbers(error.detail),
             )
-        self._fire(
+        self.events.fire(
             CallEvent.TEXT_FAILED,
             {
                 **base,
@@ -764,9 +758,11 @@ class TextBackLine:
         )
         self.ledger.leads_changed()
         repairs.clear_send_problems(self.hass, self.entry.entry_id)
-        self._fire(CallEvent.TEXT_SENT, {**base, "message": item.message}, context)
+        self.events.fire(
+            CallEvent.TEXT_SENT, {**base, "message": item.message}, context
+        )
         # A promise shorter than the reminder lead time is reminded of at once.
-        self._async_lead_moment(now, redraw=False)
+        self.follow_ups.async_moment(now, redraw=False)
         return {
             "call_id": item.call_id,
             "result": "sent",
@@ -790,23 +786,7 @@ class TextBackLine:
         """Start a send on the next loop turn, after Delivery marked it in flight."""
         return self.entry.async_create_task(self.hass, coro, name, eager_start=False)
 
-    def _event_data(
-        self,
-        call_id: str | None,
-        number: str | None,
-        caller_name: str | None,
-        variant: str | None = None,
-    ) -> dict[str, Any]:
-        return {
-            "entry_id": self.entry.entry_id,
-            "line_name": self.line_name,
-            "call_id": call_id,
-            "number": number,
-            "caller_name": caller_name,
-            "variant": variant,
-        }
-
-    # --- follow-ups ----------------------------------------------------------
+    # --- follow-ups (follow_ups.py) -----------------------------------------
 
     @callback
     def async_resolve_leads(
@@ -817,115 +797,14 @@ class TextBackLine:
         context: Context | None = None,
     ) -> list[str]:
         """Mark the leads of a number or a call followed up; return their calls."""
-        now = dt_util.utcnow()
-        leads = self.ledger.leads
-        resolved = (
-            leads.resolve_call(call_id, now, Resolution.MANUAL)
-            if call_id is not None
-            else leads.resolve_number(number or "", now, Resolution.MANUAL)
+        return self.follow_ups.async_resolve(
+            number=number, call_id=call_id, context=context
         )
-        self._async_resolved(resolved, context)
-        return [done.lead.call_id for done in resolved]
 
     @callback
     def async_resolve_oldest_lead(self, context: Context | None = None) -> str | None:
         """Mark the most urgent open lead followed up; return its call."""
-        if not (waiting := self.ledger.leads.sorted_open()):
-            return None
-        self.async_resolve_leads(call_id=waiting[0].call_id, context=context)
-        return waiting[0].call_id
-
-    @callback
-    def _async_resolved(
-        self, resolved: list[Resolved], context: Context | None = None
-    ) -> None:
-        if not resolved:
-            return
-        self.ledger.leads_changed()
-        for done in resolved:
-            lead = done.lead
-            self._fire(
-                CallEvent.LEAD_RESOLVED,
-                {
-                    **self._event_data(
-                        lead.call_id, lead.number, lead.caller_name, lead.variant
-                    ),
-                    "resolution": done.resolution.value,
-                    "resolved_at": done.resolved_at.isoformat(),
-                    "due_at": lead.due_at.isoformat(),
-                    "within_promise": done.within_promise,
-                    "minutes": round(done.took.total_seconds() / 60, 1),
-                },
-                context,
-            )
-        self._schedule_leads()
-
-    @callback
-    def _schedule_leads(self) -> None:
-        """Set the timer for the next reminder or deadline."""
-        if self._lead_timer is not None:
-            self._lead_timer()
-            self._lead_timer = None
-        moment = self.ledger.leads.next_moment(
-            dt_util.utcnow(), self.settings.remind_before
-        )
-        if moment is not None:
-            self._lead_timer = async_track_point_in_utc_time(
-                self.hass, self._async_lead_moment, moment
-            )
-
-    @callback
-    def _async_lead_moment(self, now: datetime, *, redraw: bool = True) -> None:
-        """Remind the owner of follow-ups coming due; redraw the overdue count."""
-        for lead in self.ledger.leads.due_reminders(now, self.settings.remind_before):
-            lead.reminded = True
-            self.ledger.leads_changed()
-            self._fire(
-                CallEvent.FOLLOW_UP_DUE,
-                {
-                    **self._event_data(
-                        lead.call_id, lead.number, lead.caller_name, lead.variant
-                    ),
-                    "due_at": lead.due_at.isoformat(),
-                    "missed_at": lead.missed_at.isoformat(),
-                    "replies": [reply["text"] for reply in lead.replies],
-                },
-                None,
-            )
-            due = dt_util.as_local(lead.due_at).strftime("%H:%M")
-            reply = (
-                f' They replied: "{lead.replies[-1]["text"]}"' if lead.replies else ""
-            )
-            self._track(
-                self._async_tell_owner(
-                    f"Follow up with {_who(lead.number, lead.caller_name)} by {due}"
-                    f" ({self.line_name}).{reply}",
-                    None,
-                ),
-                "reminder",
-            )
-        if redraw:
-            self._async_update_listeners()
-        self._schedule_leads()
-
-    async def _async_tell_owner(self, message: str, context: Context | None) -> None:
-        """Send a note to the owner's own notify service, if one is set."""
-        if not (service := self.settings.follow_up_notify):
-            return
-        try:
-            await self.hass.services.async_call(
-                NOTIFY_DOMAIN,
-                service,
-                {"message": message, "title": self.line_name},
-                blocking=True,
-                context=context,
-            )
-        except (HomeAssistantError, vol.Invalid) as err:
-            LOGGER.warning(
-                "%s: could not notify the owner: %s",
-                self.line_name,
-                scrub_numbers(str(err)),
-            )
+        return self.follow_ups.async_resolve_oldest(context)
 
     # --- replies -----------------------------------------------------------
 
@@ -970,10 +849,10 @@ class TextBackLine:
             # The opt-out (and the HELP bookkeeping) is on disk before any
             # answer leaves.
             await self._async_save_now()
-        self._fire(
+        self.events.fire(
             CallEvent.REPLY_RECEIVED,
             {
-                **self._event_data(
+                **self.events.data(
                     call_id,
                     e164,
                     lead.caller_name if lead else None,
@@ -988,11 +867,11 @@ class TextBackLine:
         )
         opted_out_now = keyword is Keyword.STOP and changed
         if (call_id is not None or opted_out_now) and self.settings.replies.forward:
-            who = _who(e164, lead.caller_name if lead else None)
+            caller = who(e164, lead.caller_name if lead else None)
             note = " (treated as opt-out)" if opted_out_now and reading.inferred else ""
             self._track(
-                self._async_tell_owner(
-                    f'{who} replied to {self.line_name}: "{text}"{note}', context
+                self.follow_ups.async_tell_owner(
+                    f'{caller} replied to {self.line_name}: "{text}"{note}', context
                 ),
                 "forward",
             )
@@ -1163,32 +1042,6 @@ class TextBackLine:
             template = self._templates[source] = Template(source, self.hass)
         return template
 
-    @callback
-    def _fire(
-        self, event: CallEvent, data: dict[str, Any], context: Context | None
-    ) -> None:
-        self.hass.bus.async_fire(
-            f"{DOMAIN}_{event}", {**data, **self._links()}, context=context
-        )
-        for listener in list(self._event_listeners):
-            listener(event, data)
-        self._async_update_listeners()
-
-    def _links(self) -> dict[str, str]:
-        """Return the Call entity and the device, so the logbook files events there.
-
-        Looked up at every event (two dictionary lookups): an entity the owner
-        renamed is linked by its new id at once.
-        """
-        registry = er.async_get(self.hass)
-        entity_id = registry.async_get_entity_id(
-            "event", DOMAIN, f"{self.entry.entry_id}_call"
-        )
-        entity = registry.async_get(entity_id) if entity_id else None
-        if entity is None or entity.device_id is None:
-            return {}  # not registered yet
-        return {"entity_id": entity.entity_id, "device_id": entity.device_id}
-
     # --- notify service health --------------------------------------------
 
     @callback
@@ -1248,10 +1101,6 @@ class TextBackLine:
 def _when(stored: str) -> datetime:
     """Read a stored moment; an unreadable one counts as now."""
     return dt_util.parse_datetime(stored) or dt_util.utcnow()
-
-
-def _who(number: str, caller_name: str | None) -> str:
-    return f"{caller_name} ({number})" if caller_name else number
 
 
 def _raw(number: object) -> str | None:
