@@ -63,7 +63,7 @@ from .const import (
 from .data import TextBackConfigEntry
 from .delivery import Delivery
 from .events import CallEventListener, LineEvents
-from .follow_ups import FollowUps, who
+from .follow_ups import FollowUps
 from .leads import Lead, Resolution
 from .ledger import HistoryRecord, Ledger, OutboxItem, StoreWriteError
 from .message import (
@@ -77,16 +77,13 @@ from .message import (
 from .outbox import Outbox
 from .phone import PhoneNumber, mask_number, normalize_number, scrub_numbers
 from .policy import Facts, Send, decide
-from .replies import Keyword, read_reply
+from .reply_desk import ReplyDesk
 from .sender import NOTIFY_DOMAIN, ActionSender, NotifySender, Sender, SendError
 from .settings import LineSettings, Variant
 from .sources import CallSource
 from .sources.entity import EntitySource, interpreter_for
 from .sources.sip import SipSource
 from .sources.webhook import build_webhook_source
-
-# A reply is cut here: ten SMS parts, more than any phone sends as one text.
-MAX_SMS_CHARS = 1600
 
 # Options a line takes into use without a reload (the text entities set them).
 LIVE_OPTIONS = frozenset({CONF_MESSAGE, CONF_AFTER_HOURS_MESSAGE})
@@ -123,6 +120,18 @@ class TextBackLine:
             self.events,
             self._track,
             self._async_update_listeners,
+        )
+        self.replies = ReplyDesk(
+            entry_id=entry.entry_id,
+            ledger=self.ledger,
+            settings=lambda: self.settings,
+            events=self.events,
+            follow_ups=self.follow_ups,
+            sender=lambda: self.sender,
+            template=self._template,
+            save_now=self._async_save_now,
+            track=self._track,
+            changed=self._async_update_listeners,
         )
         self._settings: LineSettings | None = None
         self._settings_of: tuple[Mapping[str, Any], str] = ({}, "")
@@ -329,7 +338,7 @@ class TextBackLine:
             )
         if (event_type := self.settings.replies.event_type) is not None:
             self.entry.async_on_unload(
-                self.hass.bus.async_listen(event_type, self._async_reply_event)
+                self.hass.bus.async_listen(event_type, self.replies.async_reply_event)
             )
         self.entry.async_on_unload(async_at_started(self.hass, self._async_started))
         # The ledger debounces its writes itself; flush them as HA stops.
@@ -806,7 +815,7 @@ class TextBackLine:
         """Mark the most urgent open lead followed up; return its call."""
         return self.follow_ups.async_resolve_oldest(context)
 
-    # --- replies -----------------------------------------------------------
+    # --- replies (reply_desk.py) ------------------------------------------------
 
     async def async_handle_reply(
         self,
@@ -817,160 +826,18 @@ class TextBackLine:
         context: Context | None = None,
         verified: bool = True,
     ) -> dict[str, Any]:
-        """Take a caller's reply: opt-out keywords, HELP, and the reply itself.
-
-        An unverified reply (a source without a signature) may opt out, never
-        back in: a forged START must not lift a caller's opt-out.
-        """
-        normalized = normalize_number(number, self.region)
-        if not isinstance(normalized, PhoneNumber):
-            return {"entry_id": self.entry.entry_id, "result": "ignored"}
-        e164 = normalized.e164
-        now = dt_util.utcnow()
-        # Longer than any SMS (10 parts): the rest is not a caller's reply.
-        text = text[:MAX_SMS_CHARS]
-        reading = read_reply(text)
-        keyword = reading.keyword
-        if keyword is Keyword.START and not verified:
-            LOGGER.debug("%s: START from an unsigned source ignored", self.line_name)
-            keyword = Keyword.NONE
-        # A reply belongs to this line only if the line's text reached the number.
-        texted = self.ledger.has_texted(e164)
-        call_id: str | None = None
-        lead: Lead | None = None
-        if texted:
-            call_id = self.ledger.attach_reply(e164, text, now)
-            lead = self.ledger.leads.reply(e164, text, now)
-            self.ledger.leads_changed()
-        changed, answer = self._apply_keyword(
-            keyword, e164, now, may_help=answer_help or texted
+        """Take a caller's reply: opt-out keywords, HELP, and the reply itself."""
+        return await self.replies.async_handle(
+            number=number,
+            text=text,
+            answer_help=answer_help,
+            context=context,
+            verified=verified,
         )
-        if changed or answer is not None:
-            # The opt-out (and the HELP bookkeeping) is on disk before any
-            # answer leaves.
-            await self._async_save_now()
-        self.events.fire(
-            CallEvent.REPLY_RECEIVED,
-            {
-                **self.events.data(
-                    call_id,
-                    e164,
-                    lead.caller_name if lead else None,
-                    self.ledger.variant_of(call_id),
-                ),
-                "text": text,
-                "keyword": keyword.value,
-                # Read from a phrase ("please stop texting me"), not a bare word.
-                "inferred": reading.inferred and keyword is reading.keyword,
-            },
-            context,
-        )
-        opted_out_now = keyword is Keyword.STOP and changed
-        if (call_id is not None or opted_out_now) and self.settings.replies.forward:
-            caller = who(e164, lead.caller_name if lead else None)
-            note = " (treated as opt-out)" if opted_out_now and reading.inferred else ""
-            self._track(
-                self.follow_ups.async_tell_owner(
-                    f'{caller} replied to {self.line_name}: "{text}"{note}', context
-                ),
-                "forward",
-            )
-        answered = answer is not None and await self._async_answer(
-            e164, answer, context
-        )
-        return {
-            "entry_id": self.entry.entry_id,
-            "result": "handled",
-            "keyword": keyword.value,
-            "call_id": call_id,
-            "opted_out": self.ledger.is_opted_out(e164),
-            "answered": answered,
-        }
-
-    def _apply_keyword(
-        self, keyword: Keyword, number: str, now: datetime, *, may_help: bool
-    ) -> tuple[bool, str | None]:
-        """Apply STOP/START/HELP; return whether consent changed and any answer."""
-        replies = self.settings.replies
-        if keyword is Keyword.STOP:
-            changed = self.ledger.opt_out(number, now)
-            confirm = changed and replies.stop_confirmation
-            return changed, replies.stop_message if confirm else None
-        if keyword is Keyword.START:
-            return self.ledger.opt_in(number), None
-        today = dt_util.as_local(now).date()
-        if (
-            keyword is Keyword.HELP
-            and may_help
-            and self.ledger.may_answer_help(number, today)
-        ):
-            self.ledger.help_answered(number, today)
-            return False, replies.help_message
-        return False, None
-
-    async def _async_answer(
-        self, number: str, source: str, context: Context | None
-    ) -> bool:
-        """Send one compliance answer (HELP, STOP confirmation); no retries."""
-        variables = message_variables(
-            business_name=self.settings.business_name,
-            line_name=self.line_name,
-            caller_number=number,
-            caller_name=None,
-            called_at=dt_util.utcnow(),
-        )
-        try:
-            message = render(self._template(source), variables)
-            await self.sender.async_send(
-                number=number,
-                message=message,
-                caller_name=None,
-                line_name=self.line_name,
-                context=context,
-            )
-        except (TemplateError, SendError) as err:
-            LOGGER.warning(
-                "%s: could not answer a reply: %s",
-                self.line_name,
-                scrub_numbers(str(err)),
-            )
-            return False
-        return True
 
     async def async_set_opt_out(self, number: str, *, opted_out: bool) -> bool:
-        """Opt a number out or back in for the owner; return whether it changed.
-
-        The change is on disk before this returns.
-        """
-        if opted_out:
-            changed = self.ledger.opt_out(number, dt_util.utcnow())
-        else:
-            changed = self.ledger.opt_in(number)
-        if changed:
-            await self._async_save_now()
-        self._async_update_listeners()
-        return changed
-
-    @callback
-    def _async_reply_event(self, event: Event[Mapping[str, Any]]) -> None:
-        replies = self.settings.replies
-        number = event.data.get(replies.number_key)
-        text = event.data.get(replies.text_key)
-        if not isinstance(text, str) or not isinstance(number, (str, int)):
-            # Twilio's voice callbacks share the event and carry no Body.
-            return
-        self._track(
-            self.async_handle_reply(
-                number=number,
-                text=text,
-                answer_help=False,
-                context=event.context,
-                # Core's Twilio integration checks no signature: anyone who
-                # knows its webhook can post as any number.
-                verified=not replies.unsigned,
-            ),
-            "reply",
-        )
+        """Opt a number out or back in for the owner; return whether it changed."""
+        return await self.replies.async_set_opt_out(number, opted_out=opted_out)
 
     def render_item(self, item: OutboxItem) -> str:
         """Render a decided text; on a template error fall back to the default.
