@@ -40,18 +40,14 @@ from .providers import (
     InboundRequest,
     MalformedError,
     Provider,
+    ProviderDescription,
     ProviderKind,
     ProviderSignal,
     ReplyReceived,
 )
-from .providers.twilio import EMPTY_TWIML, parse_fields
-from .webhook_config import (
-    CONF_PROVIDER,
-    CONF_PUBLIC_URL,
-    CONF_WEBHOOK_ID,
-    LOCAL_ONLY_PROVIDERS,
-    build_provider,
-)
+from .providers.registry import PROVIDERS
+from .providers.twilio import parse_fields
+from .webhook_config import CONF_PROVIDER, CONF_PUBLIC_URL, CONF_WEBHOOK_ID
 
 MAX_BODY_BYTES = 64 * 1024
 # Call ids already taken, so a provider's retried callback is handled once
@@ -144,10 +140,9 @@ class WebhookSource:
         name: str,
         webhook_id: str,
         provider: Provider,
+        description: ProviderDescription,
         sink: LineSink,
         now: Callable[[], datetime],
-        local_only: bool = False,
-        twilio: bool = False,
         public_url: str | None = None,
         on_rejected: Callable[[], None],
     ) -> None:
@@ -158,8 +153,7 @@ class WebhookSource:
         self._provider = provider
         self._dispatcher = SignalDispatcher(sink, verified=provider.signed)
         self._now = now
-        self._local_only = local_only
-        self._twilio = twilio
+        self._description = description
         self._public_url = public_url
         self._on_rejected = on_rejected
         self.rejected = 0
@@ -173,7 +167,7 @@ class WebhookSource:
             self._name,
             self.webhook_id,
             self._async_handle,
-            local_only=self._local_only,
+            local_only=self._description.local_only,
             allowed_methods=["POST"],
         )
 
@@ -211,7 +205,7 @@ class WebhookSource:
         inbound = InboundRequest(
             headers={key.lower(): value for key, value in request.headers.items()},
             body=body,
-            urls=self._signed_urls(request) if self._twilio else (),
+            urls=self._signed_urls(request) if self._description.signs_url else (),
             now=now,
         )
         try:
@@ -221,9 +215,9 @@ class WebhookSource:
         except MalformedError as err:
             return self._reject(HTTPStatus.BAD_REQUEST, str(err))
         self._dispatcher.dispatch(signals, now)
-        if self._twilio:
+        if (reply := self._description.reply) is not None:
             return Response(
-                text=EMPTY_TWIML, content_type="text/xml", status=HTTPStatus.OK
+                text=reply.body, content_type=reply.content_type, status=HTTPStatus.OK
             )
         return Response(status=HTTPStatus.OK)
 
@@ -242,7 +236,7 @@ class WebhookSource:
         return None
 
     def _signed_urls(self, request: Request) -> tuple[str, ...]:
-        """Return the URLs Twilio may have signed, the likeliest first."""
+        """Return the URLs a provider may have signed, the likeliest first."""
         query = f"?{request.query_string}" if request.query_string else ""
         path = webhook.async_generate_path(self.webhook_id)
         urls: list[str] = []
@@ -333,20 +327,20 @@ def build_webhook_source(
 ) -> CallSource:
     """Build the source a webhook line's config entry asks for."""
     data = entry.data
-    kind = ProviderKind(data[CONF_PROVIDER])
-    if kind is ProviderKind.TWILIO_INTEGRATION:
-        # The line's replies option may already take this event's messages.
+    description = PROVIDERS[ProviderKind(data[CONF_PROVIDER])]
+    if not description.webhook:
+        # Home Assistant's Twilio integration, the only provider heard without
+        # a webhook; the line's replies option may already take its messages.
         replies = entry.options.get(CONF_REPLY_SOURCE) != ReplySource.TWILIO
         return TwilioEventSource(hass, sink, dt_util.utcnow, replies=replies)
     return WebhookSource(
         hass,
         name=entry.title,
         webhook_id=data[CONF_WEBHOOK_ID],
-        provider=build_provider(data),
+        provider=description.build(data),
+        description=description,
         sink=sink,
         now=dt_util.utcnow,
-        local_only=kind in LOCAL_ONLY_PROVIDERS,
-        twilio=kind is ProviderKind.TWILIO,
         public_url=str(data.get(CONF_PUBLIC_URL) or "") or None,
         on_rejected=on_rejected,
     )

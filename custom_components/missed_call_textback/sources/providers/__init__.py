@@ -7,12 +7,12 @@ the HTTP around them and hands the signals to the line.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 import json
-from typing import Any, Literal, Protocol
+from typing import Any, Final, Literal, Protocol
 
 # Providers retry deliveries for a while, but a signed request older than
 # this (or this far in the future) is a replay or a wrong clock.
@@ -110,6 +110,143 @@ class ProviderKind(StrEnum):
     GENERIC = "generic"
     # Home Assistant's own Twilio integration (its event; no webhook of ours).
     TWILIO_INTEGRATION = "twilio_integration"
+
+
+# Config entry data every signed provider has: the owner's choice to take
+# requests without a signature (then the secret may be left empty).
+CONF_ACCEPT_UNSIGNED: Final = "accept_unsigned"
+
+
+class FieldKind(StrEnum):
+    """How a provider's setting is entered in the setup form."""
+
+    TEXT = "text"
+    PASSWORD = "password"  # noqa: S105 - a kind of field
+    URL = "url"
+    TEXT_LIST = "text_list"
+    CHOICE = "choice"
+    FLAG = "flag"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FormField:
+    """One setting of a provider, as the setup form asks for it.
+
+    Plain data, so provider modules stay free of Home Assistant; the config
+    flow turns each kind into its selector.
+    """
+
+    key: str
+    kind: FieldKind = FieldKind.TEXT
+    # With a default the field is required; without one it is optional and
+    # the stored value is only suggested, so it can be cleared.
+    default: str | bool | tuple[str, ...] | None = None
+    # The values of a CHOICE (translated under the field's key).
+    choices: tuple[str, ...] = ()
+    # A credential: diagnostics and logs never show it.
+    secret: bool = False
+
+    def clean(self, value: Any) -> Any:
+        """Return the value as the entry stores it."""
+        if self.kind is FieldKind.TEXT_LIST:
+            return sorted(
+                {str(item).strip() for item in value or [] if str(item).strip()}
+            )
+        if self.kind is FieldKind.FLAG:
+            return bool(value)
+        return str(value or "").strip()
+
+
+UNSIGNED_FIELD: Final = FormField(
+    key=CONF_ACCEPT_UNSIGNED, kind=FieldKind.FLAG, default=False
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookReply:
+    """What a provider expects in the body of a 200."""
+
+    body: str
+    content_type: str
+
+
+type FormErrors = dict[str, str]
+
+
+def no_errors(cleaned: Mapping[str, Any]) -> FormErrors:  # noqa: ARG001
+    """Find nothing wrong (a provider with no check of its own)."""
+    return {}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProviderDescription:
+    """All the rest of the integration knows of one provider.
+
+    The flow builds its form and checks from it, the webhook source its
+    provider and answer: adding a provider is its module, its description in
+    the registry, its translations (steps ``webhook_<translation_key>`` and
+    ``webhook_url_<translation_key>``) and its tests.
+    """
+
+    kind: ProviderKind
+    translation_key: str
+    # Read an entry's data into the provider (its verify and parse).
+    build: Callable[[Mapping[str, Any]], Provider]
+    # The setting that holds what verifies a signature; None when the
+    # provider cannot sign.
+    secret_field: str | None = None
+    # The settings the setup form asks for, besides accept_unsigned.
+    fields: tuple[FormField, ...] = ()
+    # Checks of the settings before the secret is looked at.
+    check_form: Callable[[Mapping[str, Any]], FormErrors] = no_errors
+    # Checks that only matter when a secret is given.
+    check_signed: Callable[[Mapping[str, Any]], FormErrors] = no_errors
+    # The body of a 200; None for an empty one.
+    reply: WebhookReply | None = None
+    # Whether the signature covers the URL called (so the source must guess
+    # which of the line's URLs the provider used).
+    signs_url: bool = False
+    # Only the local network may call a webhook whose requests are unsigned.
+    local_only: bool = False
+    # False when calls come some other way than a webhook of this line.
+    webhook: bool = True
+
+    @property
+    def signed(self) -> bool:
+        """Return whether the provider signs its requests."""
+        return self.secret_field is not None
+
+    @property
+    def form(self) -> tuple[FormField, ...]:
+        """Return the settings the setup form asks for."""
+        return (*self.fields, UNSIGNED_FIELD) if self.signed else self.fields
+
+    def clean(self, user_input: Mapping[str, Any]) -> dict[str, Any]:
+        """Return the form's settings as the entry stores them."""
+        return {
+            field.key: field.clean(user_input.get(field.key)) for field in self.form
+        }
+
+    def errors(self, cleaned: Mapping[str, Any]) -> FormErrors:
+        """Return what is wrong with cleaned settings, by field."""
+        if errors := self.check_form(cleaned):
+            return errors
+        if self.secret_field is None:
+            return {}
+        if not cleaned[self.secret_field]:
+            if not cleaned[CONF_ACCEPT_UNSIGNED]:
+                return {self.secret_field: "secret_required"}
+            return {}
+        return self.check_signed(cleaned)
+
+
+def secret_setting(data: Mapping[str, Any], key: str) -> str | None:
+    """Return the secret, or None when the owner chose unsigned requests."""
+    value = str(data.get(key) or "").strip()
+    if not value and data.get(CONF_ACCEPT_UNSIGNED, False):
+        return None
+    # An empty secret without the unsigned choice verifies nothing.
+    return value
 
 
 def json_object(body: bytes) -> dict[str, Any]:

@@ -6,21 +6,38 @@ optional ``sha256=`` prefix) of the raw body in a header.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 import hashlib
 import hmac
+from typing import Any, Final
 
 from . import (
     CallEnded,
+    FieldKind,
+    FormErrors,
+    FormField,
     InboundRequest,
     MalformedError,
+    ProviderDescription,
+    ProviderKind,
     ProviderSignal,
     json_object,
+    secret_setting,
     text_or_none,
 )
 
 CONTENT_TYPE = "application/json"
+CONF_NUMBER_PATH: Final = "number_path"
+CONF_STATUS_PATH: Final = "status_path"
+CONF_MISSED_VALUES: Final = "missed_values"
+CONF_NAME_PATH: Final = "name_path"
+CONF_CALL_ID_PATH: Final = "call_id_path"
+CONF_AUTH_MODE: Final = "auth_mode"
+CONF_SECRET_HEADER: Final = "secret_header"  # noqa: S105 - a setting's name
+CONF_SECRET: Final = "secret"  # noqa: S105 - a setting's name
+DEFAULT_SECRET_HEADER: Final = "X-Webhook-Secret"  # noqa: S105 - a header name
+DEFAULT_MISSED_VALUES: Final = ("missed", "no-answer", "busy")
 # Deeper than any webhook nests what matters; a longer path finds nothing, so
 # a lookup costs at most this many steps whatever the owner typed.
 MAX_PATH_PARTS = 32
@@ -120,3 +137,57 @@ class GenericProvider:
                 missed=status.lower() in self._missed,
             )
         ]
+
+
+def _build(data: Mapping[str, Any]) -> GenericProvider:
+    secret = secret_setting(data, CONF_SECRET)
+    mode = AuthMode(data.get(CONF_AUTH_MODE, AuthMode.HEADER))
+    return GenericProvider(
+        number_path=str(data[CONF_NUMBER_PATH]),
+        status_path=str(data[CONF_STATUS_PATH]),
+        missed_values=[str(value) for value in data.get(CONF_MISSED_VALUES, [])],
+        name_path=str(data.get(CONF_NAME_PATH) or "") or None,
+        call_id_path=str(data.get(CONF_CALL_ID_PATH) or "") or None,
+        auth_mode=AuthMode.NONE if secret is None else mode,
+        header=str(data.get(CONF_SECRET_HEADER) or ""),
+        secret=secret or "",
+    )
+
+
+def _check_form(cleaned: Mapping[str, Any]) -> FormErrors:
+    for key in (CONF_NUMBER_PATH, CONF_STATUS_PATH):
+        if not cleaned[key]:
+            return {key: "path_required"}
+    if not cleaned[CONF_MISSED_VALUES]:
+        return {CONF_MISSED_VALUES: "missed_values_required"}
+    if cleaned[CONF_SECRET] and not cleaned[CONF_SECRET_HEADER]:
+        return {CONF_SECRET_HEADER: "header_required"}
+    return {}
+
+
+DESCRIPTION: Final = ProviderDescription(
+    kind=ProviderKind.GENERIC,
+    translation_key=ProviderKind.GENERIC.value,
+    build=_build,
+    secret_field=CONF_SECRET,
+    fields=(
+        FormField(key=CONF_NUMBER_PATH, default="from"),
+        FormField(key=CONF_STATUS_PATH, default="status"),
+        FormField(
+            key=CONF_MISSED_VALUES,
+            kind=FieldKind.TEXT_LIST,
+            default=DEFAULT_MISSED_VALUES,
+        ),
+        FormField(key=CONF_NAME_PATH),
+        FormField(key=CONF_CALL_ID_PATH),
+        FormField(
+            key=CONF_AUTH_MODE,
+            kind=FieldKind.CHOICE,
+            default=AuthMode.HEADER.value,
+            choices=(AuthMode.HEADER.value, AuthMode.HMAC.value),
+        ),
+        FormField(key=CONF_SECRET_HEADER, default=DEFAULT_SECRET_HEADER),
+        FormField(key=CONF_SECRET, kind=FieldKind.PASSWORD, secret=True),
+    ),
+    check_form=_check_form,
+)

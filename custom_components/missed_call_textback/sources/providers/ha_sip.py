@@ -8,13 +8,17 @@ requests, so its webhook only takes requests from the local network.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import re
+from typing import Any, Final
 
 from . import (
     MAX_FIELD_CHARS,
     CallProgress,
     InboundRequest,
     MalformedError,
+    ProviderDescription,
+    ProviderKind,
     ProviderSignal,
     json_object,
     text_or_none,
@@ -70,3 +74,15 @@ class HaSipProvider:
         if kind in ("call_disconnected", "ring_timeout"):
             return [CallProgress(key=key, stage="ended")]
         return []
+
+
+def _build(data: Mapping[str, Any]) -> HaSipProvider:  # noqa: ARG001
+    return HaSipProvider()
+
+
+DESCRIPTION: Final = ProviderDescription(
+    kind=ProviderKind.HA_SIP,
+    translation_key=ProviderKind.HA_SIP.value,
+    build=_build,
+    local_only=True,
+)

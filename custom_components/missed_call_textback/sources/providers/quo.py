@@ -14,24 +14,32 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping
 import hashlib
 import hmac
-from typing import Any
+from typing import Any, Final
 
 from . import (
     CallEnded,
     CallPlaced,
+    FieldKind,
+    FormErrors,
+    FormField,
     InboundRequest,
     MalformedError,
+    ProviderDescription,
+    ProviderKind,
     ProviderSignal,
     ReplyReceived,
     fresh,
     json_object,
     seconds_between,
+    secret_setting,
     text_or_none,
 )
 
 CONTENT_TYPE = "application/json"
+CONF_SIGNING_KEY: Final = "signing_key"
 LEGACY_HEADER = "openphone-signature"
 _STANDARD_PREFIX = "whsec_"
 
@@ -151,3 +159,23 @@ def _message(obj: dict[str, Any]) -> list[ProviderSignal]:
     if number is None or not isinstance(text, str):
         raise MalformedError("a message without sender or text")
     return [ReplyReceived(number=number, text=text)]
+
+
+def _build(data: Mapping[str, Any]) -> QuoProvider:
+    return QuoProvider(secret_setting(data, CONF_SIGNING_KEY))
+
+
+def _check_signed(cleaned: Mapping[str, Any]) -> FormErrors:
+    if decode_key(cleaned[CONF_SIGNING_KEY]) is None:
+        return {CONF_SIGNING_KEY: "invalid_signing_key"}
+    return {}
+
+
+DESCRIPTION: Final = ProviderDescription(
+    kind=ProviderKind.QUO,
+    translation_key=ProviderKind.QUO.value,
+    build=_build,
+    secret_field=CONF_SIGNING_KEY,
+    fields=(FormField(key=CONF_SIGNING_KEY, kind=FieldKind.PASSWORD, secret=True),),
+    check_signed=_check_signed,
+)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Final
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -17,17 +18,23 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from . import (
     CallEnded,
     CallPlaced,
+    FormErrors,
+    FormField,
     InboundRequest,
     MalformedError,
+    ProviderDescription,
+    ProviderKind,
     ProviderSignal,
     ReplyReceived,
     fresh,
     json_object,
     seconds_between,
+    secret_setting,
     text_or_none,
 )
 
 CONTENT_TYPE = "application/json"
+CONF_PUBLIC_KEY: Final = "public_key"
 SIGNATURE_HEADER = "telnyx-signature-ed25519"
 TIMESTAMP_HEADER = "telnyx-timestamp"
 # Hang-up causes of an incoming call nobody answered.
@@ -118,3 +125,24 @@ def _message(payload: dict[str, Any]) -> list[ProviderSignal]:
     if number is None or not isinstance(text, str):
         raise MalformedError("a message without sender or text")
     return [ReplyReceived(number=number, text=text)]
+
+
+def _build(data: Mapping[str, Any]) -> TelnyxProvider:
+    return TelnyxProvider(secret_setting(data, CONF_PUBLIC_KEY))
+
+
+def _check_signed(cleaned: Mapping[str, Any]) -> FormErrors:
+    if load_public_key(cleaned[CONF_PUBLIC_KEY]) is None:
+        return {CONF_PUBLIC_KEY: "invalid_public_key"}
+    return {}
+
+
+DESCRIPTION: Final = ProviderDescription(
+    kind=ProviderKind.TELNYX,
+    translation_key=ProviderKind.TELNYX.value,
+    build=_build,
+    secret_field=CONF_PUBLIC_KEY,
+    # A public key: nothing to hide, and the owner checks it by reading it.
+    fields=(FormField(key=CONF_PUBLIC_KEY),),
+    check_signed=_check_signed,
+)

@@ -11,17 +11,29 @@ from collections.abc import Mapping
 import hashlib
 import hmac
 import re
+from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
 from . import (
     CallEnded,
     CallPlaced,
+    FieldKind,
+    FormErrors,
+    FormField,
     InboundRequest,
     MalformedError,
+    ProviderDescription,
+    ProviderKind,
     ProviderSignal,
     ReplyReceived,
+    WebhookReply,
+    secret_setting,
     text_or_none,
 )
+
+CONF_AUTH_TOKEN: Final = "auth_token"  # noqa: S105 - a setting's name
+# The URL as Twilio calls it, when a proxy makes it differ from ours.
+CONF_PUBLIC_URL: Final = "public_url"
 
 CONTENT_TYPE = "application/x-www-form-urlencoded"
 SIGNATURE_HEADER = "X-Twilio-Signature"
@@ -216,3 +228,39 @@ def parse_fields(fields: Mapping[str, object]) -> list[ProviderSignal]:
             missed=status in MISSED_STATUSES,
         )
     ]
+
+
+def _build(data: Mapping[str, Any]) -> TwilioProvider:
+    return TwilioProvider(secret_setting(data, CONF_AUTH_TOKEN))
+
+
+def _check_signed(cleaned: Mapping[str, Any]) -> FormErrors:
+    public_url = cleaned.get(CONF_PUBLIC_URL)
+    if public_url and not public_url.startswith(("https://", "http://")):
+        return {CONF_PUBLIC_URL: "invalid_url"}
+    return {}
+
+
+DESCRIPTION: Final = ProviderDescription(
+    kind=ProviderKind.TWILIO,
+    translation_key=ProviderKind.TWILIO.value,
+    build=_build,
+    secret_field=CONF_AUTH_TOKEN,
+    fields=(
+        FormField(key=CONF_AUTH_TOKEN, kind=FieldKind.PASSWORD, secret=True),
+        FormField(key=CONF_PUBLIC_URL, kind=FieldKind.URL),
+    ),
+    check_signed=_check_signed,
+    # Any other 200 body Twilio reads as TwiML it cannot run, and logs.
+    reply=WebhookReply(EMPTY_TWIML, "text/xml"),
+    signs_url=True,
+)
+
+# Home Assistant's own Twilio integration: its event carries the calls, no
+# webhook of this line hears them, and nothing is signed.
+INTEGRATION_DESCRIPTION: Final = ProviderDescription(
+    kind=ProviderKind.TWILIO_INTEGRATION,
+    translation_key=ProviderKind.TWILIO_INTEGRATION.value,
+    build=_build,
+    webhook=False,
+)

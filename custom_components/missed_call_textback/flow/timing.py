@@ -10,9 +10,9 @@ from homeassistant.core import callback
 from homeassistant.exceptions import TemplateError
 from homeassistant.helpers import selector
 
-from . import hours
-from .compat import vol
-from .const import (
+from .. import hours
+from ..compat import vol
+from ..const import (
     CONF_AFTER_HOURS_MESSAGE,
     CONF_BOOKING_LINK,
     CONF_BUSINESS_NAME,
@@ -57,25 +57,15 @@ from .const import (
     VariantMode,
     variant_key,
 )
-from .message import Details, async_check_message, missing_details
+from ..message import Details, async_check_message, missing_details
+from .errors import FlowError
+from .selectors import choice, text
 
 # Open on weekdays until the owner says otherwise.
 _DEFAULT_DAYS = dict.fromkeys(CONF_WEEKDAYS[:5], DEFAULT_OPEN_HOURS)
 # A week's response window is the longest promise worth tracking.
 MAX_RESPONSE_MINUTES = 7 * 24 * 60
 _DETAIL_FIELDS = (CONF_BOOKING_LINK, CONF_TRADE, CONF_SERVICE_AREA)
-
-
-def _choice(key: str, options: list[str]) -> selector.SelectSelector:
-    return selector.SelectSelector(
-        selector.SelectSelectorConfig(
-            options=options, translation_key=key, mode=selector.SelectSelectorMode.LIST
-        )
-    )
-
-
-def _text(*, multiline: bool = False) -> selector.TextSelector:
-    return selector.TextSelector(selector.TextSelectorConfig(multiline=multiline))
 
 
 def _minutes() -> selector.NumberSelector:
@@ -103,7 +93,7 @@ def hours_schema(defaults: Mapping[str, Any], country: str | None) -> vol.Schema
         vol.Required(
             CONF_HOURS_SOURCE,
             default=defaults.get(CONF_HOURS_SOURCE, HoursSource.NONE),
-        ): _choice(CONF_HOURS_SOURCE, [source.value for source in HoursSource]),
+        ): choice(CONF_HOURS_SOURCE, [source.value for source in HoursSource]),
     }
     for day in CONF_WEEKDAYS:
         schema[
@@ -115,7 +105,7 @@ def hours_schema(defaults: Mapping[str, Any], country: str | None) -> vol.Schema
                     )
                 },
             )
-        ] = _text()
+        ] = text()
     schema.update(
         {
             vol.Optional(
@@ -129,10 +119,10 @@ def hours_schema(defaults: Mapping[str, Any], country: str | None) -> vol.Schema
             vol.Optional(
                 CONF_HOLIDAY_SUBDIVISION,
                 description=_suggested(defaults, CONF_HOLIDAY_SUBDIVISION),
-            ): _text(),
+            ): text(),
             vol.Optional(
                 CONF_CLOSED_DATES, description=_suggested(defaults, CONF_CLOSED_DATES)
-            ): _text(multiline=True),
+            ): text(multiline=True),
             vol.Optional(
                 CONF_SCHEDULE_ENTITY,
                 description=_suggested(defaults, CONF_SCHEDULE_ENTITY),
@@ -142,17 +132,6 @@ def hours_schema(defaults: Mapping[str, Any], country: str | None) -> vol.Schema
         }
     )
     return vol.Schema(schema)
-
-
-class FlowError(Exception):
-    """A field the owner has to correct; key is a translation key."""
-
-    def __init__(self, field: str, key: str, detail: str = "") -> None:
-        """Name the field, the error and what was wrong."""
-        super().__init__(key)
-        self.field = field
-        self.key = key
-        self.detail = detail
 
 
 def clean_hours(user_input: Mapping[str, Any]) -> dict[str, Any]:
@@ -233,7 +212,7 @@ def timing_schema(defaults: Mapping[str, Any]) -> vol.Schema:
             vol.Required(
                 CONF_QUIET_PRESET,
                 default=defaults.get(CONF_QUIET_PRESET, QuietPreset.CUSTOM),
-            ): _choice(CONF_QUIET_PRESET, [preset.value for preset in QuietPreset]),
+            ): choice(CONF_QUIET_PRESET, [preset.value for preset in QuietPreset]),
             vol.Required(
                 CONF_QUIET_START,
                 default=defaults.get(CONF_QUIET_START, DEFAULT_QUIET_START),
@@ -244,11 +223,11 @@ def timing_schema(defaults: Mapping[str, Any]) -> vol.Schema:
             vol.Required(
                 CONF_QUIET_CLOCK,
                 default=defaults.get(CONF_QUIET_CLOCK, QuietClock.LINE),
-            ): _choice(CONF_QUIET_CLOCK, [clock.value for clock in QuietClock]),
+            ): choice(CONF_QUIET_CLOCK, [clock.value for clock in QuietClock]),
             vol.Required(
                 CONF_QUIET_ACTION,
                 default=defaults.get(CONF_QUIET_ACTION, QuietAction.HOLD),
-            ): _choice(CONF_QUIET_ACTION, [action.value for action in QuietAction]),
+            ): choice(CONF_QUIET_ACTION, [action.value for action in QuietAction]),
         }
     )
 
@@ -257,8 +236,8 @@ def clean_timing(user_input: Mapping[str, Any]) -> dict[str, Any]:
     """Check and normalise the timing options; a chosen rule sets the times."""
     preset = QuietPreset(user_input[CONF_QUIET_PRESET])
     if preset is QuietPreset.CUSTOM:
-        start = _time_text(user_input[CONF_QUIET_START])
-        end = _time_text(user_input[CONF_QUIET_END])
+        start = _timetext(user_input[CONF_QUIET_START])
+        end = _timetext(user_input[CONF_QUIET_END])
     else:
         start, end = QUIET_PRESETS[preset]
     if user_input[CONF_QUIET_HOURS] and start == end:
@@ -275,7 +254,7 @@ def clean_timing(user_input: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _time_text(value: str) -> str:
+def _timetext(value: str) -> str:
     # The time selector sends "21:00:00"; older frontends send "21:00".
     return value if value.count(":") == 2 else f"{value}:00"
 
@@ -286,7 +265,7 @@ def messages_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     after_hours = "" if CONF_MESSAGE_PRESET in defaults else DEFAULT_AFTER_HOURS_MESSAGE
     return vol.Schema(
         {
-            vol.Required(CONF_MESSAGE_PRESET, default=MessagePreset.KEEP): _choice(
+            vol.Required(CONF_MESSAGE_PRESET, default=MessagePreset.KEEP): choice(
                 CONF_MESSAGE_PRESET, [preset.value for preset in MessagePreset]
             ),
             vol.Optional(
@@ -296,7 +275,7 @@ def messages_schema(defaults: Mapping[str, Any]) -> vol.Schema:
                         CONF_AFTER_HOURS_MESSAGE, after_hours
                     )
                 },
-            ): _text(multiline=True),
+            ): text(multiline=True),
             vol.Optional(
                 CONF_BOOKING_LINK, description=_suggested(defaults, CONF_BOOKING_LINK)
             ): selector.TextSelector(
@@ -304,14 +283,14 @@ def messages_schema(defaults: Mapping[str, Any]) -> vol.Schema:
             ),
             vol.Optional(
                 CONF_TRADE, description=_suggested(defaults, CONF_TRADE)
-            ): _text(),
+            ): text(),
             vol.Optional(
                 CONF_SERVICE_AREA, description=_suggested(defaults, CONF_SERVICE_AREA)
-            ): _text(),
+            ): text(),
             vol.Required(
                 CONF_RESPONSE_WINDOW,
                 default=defaults.get(CONF_RESPONSE_WINDOW, DEFAULT_RESPONSE_WINDOW),
-            ): _text(),
+            ): text(),
             vol.Required(
                 CONF_RESPONSE_MINUTES,
                 default=defaults.get(CONF_RESPONSE_MINUTES, DEFAULT_RESPONSE_MINUTES),
@@ -325,12 +304,12 @@ def variants_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     schema: dict[Any, Any] = {
         vol.Required(
             CONF_VARIANT_MODE, default=defaults.get(CONF_VARIANT_MODE, VariantMode.OFF)
-        ): _choice(CONF_VARIANT_MODE, [mode.value for mode in VariantMode]),
+        ): choice(CONF_VARIANT_MODE, [mode.value for mode in VariantMode]),
     }
     for variant in EXTRA_VARIANTS:
         for field, widget in (
-            ("message", _text(multiline=True)),
-            ("response_window", _text()),
+            ("message", text(multiline=True)),
+            ("response_window", text()),
             ("response_minutes", _minutes()),
         ):
             key = variant_key(variant, field)

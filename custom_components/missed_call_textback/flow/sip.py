@@ -1,4 +1,4 @@
-"""Config flow steps of the SIP source (a mixin of TextBackConfigFlow)."""
+"""Config flow steps of the SIP source, built on the shared steps."""
 
 from __future__ import annotations
 
@@ -9,15 +9,14 @@ from typing import Any
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
-    ConfigFlow,
     ConfigFlowResult,
 )
 from homeassistant.helpers import selector
 
-from .compat import vol
-from .const import CONF_BUSINESS_NAME, CONF_LINE_NAME, CONF_SOURCE, SourceKind
-from .sources.sip import SipSetupError, async_check, split_host_port
-from .sources.sip.const import (
+from ..compat import vol
+from ..const import CONF_BUSINESS_NAME, CONF_LINE_NAME, CONF_SOURCE, SourceKind
+from ..sources.sip import SipSetupError, async_check, split_host_port
+from ..sources.sip.const import (
     CONF_ALLOWED_SOURCES,
     CONF_AUTH_USERNAME,
     CONF_CAUSE26_ANSWERED,
@@ -36,7 +35,8 @@ from .sources.sip.const import (
     MIN_EXPIRES,
     SipMode,
 )
-from .sources.sip.ua import AllowList
+from ..sources.sip.ua import AllowList
+from .config import ConfigSteps
 
 _LISTEN_KEYS = (
     CONF_MODE,
@@ -179,17 +179,8 @@ def _clean_register(
     }, {}
 
 
-class SipFlowMixin(ConfigFlow):
+class SipSteps(ConfigSteps):
     """The steps that set up (and reconfigure) a SIP line."""
-
-    _data: dict[str, Any]
-    _options: dict[str, Any]
-
-    async def async_step_texting(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Continue with the texting step (TextBackConfigFlow has it)."""
-        raise NotImplementedError
 
     def _port_taken(self, unique_id: str, entry_id: str | None = None) -> bool:
         return any(
