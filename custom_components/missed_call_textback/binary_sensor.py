@@ -27,8 +27,6 @@ except ImportError:  # older Home Assistant
 from .data import TextBackConfigEntry
 from .entity import TextBackEntity
 from .line import TextBackLine
-from .sources.sip import SipSource
-from .sources.sip.ua import RegState
 
 PARALLEL_UPDATES = 0
 
@@ -44,15 +42,8 @@ class TextBackBinarySensorDescription(BinarySensorEntityDescription):
     subscribe_fn: Callable[[TextBackLine, CALLBACK_TYPE], CALLBACK_TYPE] | None = None
 
 
-def _sip(line: TextBackLine) -> SipSource | None:
-    source = getattr(line, "source", None)
-    return source if isinstance(source, SipSource) else None
-
-
-def _sip_subscribe(line: TextBackLine, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
-    source = _sip(line)
-    assert source is not None  # noqa: S101 - exists_fn made sure
-    return source.async_add_listener(update)
+def _source_subscribe(line: TextBackLine, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
+    return line.source.async_add_listener(update)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -77,12 +68,9 @@ BINARY_SENSORS: tuple[TextBackBinarySensorDescription, ...] = (
         translation_key="sip_registered",
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
-        exists_fn=lambda line: (source := _sip(line)) is not None and source.registers,
-        value_fn=lambda line: (
-            (source := _sip(line)) is not None
-            and source.registration_state is RegState.REGISTERED
-        ),
-        subscribe_fn=_sip_subscribe,
+        exists_fn=lambda line: line.source.health().registers,
+        value_fn=lambda line: line.source.health().registered,
+        subscribe_fn=_source_subscribe,
     ),
 )
 

@@ -13,9 +13,7 @@ from homeassistant.util import dt as dt_util
 from .const import CONF_ACTION, CONF_ALLOWLIST, CONF_BLOCKLIST, CONF_NEVER_TEXT
 from .data import TextBackConfigEntry
 from .phone import mask_number, scrub_numbers
-from .sources.sip import SipSource
 from .sources.sip.const import CONF_AUTH_USERNAME, CONF_PASSWORD, CONF_USERNAME
-from .sources.webhook import rejected_requests
 from .sources.webhook_config import CONF_PUBLIC_URL, SECRET_KEYS
 
 # Caller names are personal data too; numbers are masked, not dropped, so an
@@ -42,6 +40,7 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Return diagnostics for a line."""
     line = entry.runtime_data
+    health = line.source.health()
     ledger = line.ledger
     now = dt_util.utcnow()
     history = [
@@ -86,11 +85,11 @@ async def async_get_config_entry_diagnostics(
         "sent_today": ledger.sent_today(now),
         "numbers_in_cooldown": ledger.cooldown_count,
         "numbers_opted_out": ledger.opted_out_count,
-        **_sip(line.source),
+        **health.diagnostics,
         "outbox": async_redact_data(outbox, TO_REDACT),
         "history": async_redact_data(history, TO_REDACT),
     }
-    if (rejected := rejected_requests(line.source)) is not None:
+    if (rejected := health.rejected_requests) is not None:
         diagnostics["rejected_webhook_requests"] = rejected
     return diagnostics
 
@@ -102,24 +101,3 @@ def _options(options: Mapping[str, Any]) -> dict[str, Any]:
         if key in shown:
             shown[key] = [mask_number(str(entry)) for entry in shown[key]]
     return shown
-
-
-def _sip(source: object) -> dict[str, Any]:
-    """Return the SIP user agent's counters and registration (SIP lines only)."""
-    if not isinstance(source, SipSource):
-        return {}
-    ua = source.endpoint.ua
-    registration = source.endpoint.registration
-    return {
-        "sip": {
-            "stats": asdict(ua.stats),
-            "transactions": ua.transactions,
-            "registration": None
-            if registration is None
-            else {
-                "state": registration.state,
-                "status": registration.status,
-                "granted": registration.granted,
-            },
-        }
-    }

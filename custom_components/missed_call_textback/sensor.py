@@ -22,7 +22,6 @@ from .data import TextBackConfigEntry
 from .entity import TextBackEntity
 from .leads import Lead, LeadBook, Tally
 from .line import TextBackLine
-from .sources.webhook import WebhookSource, rejected_requests
 
 PARALLEL_UPDATES = 0
 
@@ -166,8 +165,8 @@ SENSORS: tuple[TextBackSensorDescription, ...] = (
         translation_key="rejected_webhook_requests",
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda line: rejected_requests(line.source),
-        exists_fn=lambda line: isinstance(line.source, WebhookSource),
+        value_fn=lambda line: line.source.health().rejected_requests,
+        exists_fn=lambda line: line.source.health().rejected_requests is not None,
     ),
 )
 

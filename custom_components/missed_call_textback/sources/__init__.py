@@ -10,15 +10,54 @@ placed through ``call_placed``, and callers' replies through ``reply_received``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from homeassistant.core import CALLBACK_TYPE
 
 from ..calls import CallTracker, EndedCall
 
 type EndedCallsCallback = Callable[[list[EndedCall]], None]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceHealth:
+    """What a source tells the line's entities and diagnostics about itself.
+
+    Platforms read this, never a concrete source class.
+    """
+
+    # Requests refused (sources that take requests); None: it takes none.
+    rejected_requests: int | None = None
+    # Whether the source registers with a server, and whether it is registered.
+    registers: bool = False
+    registered: bool = False
+    # Details for the diagnostics download, with nothing secret in them.
+    diagnostics: Mapping[str, Any] = field(default_factory=dict)
+
+
+NO_HEALTH = SourceHealth()
+
+
+def _no_listener() -> None:
+    """Nothing to unsubscribe."""
+
+
+class QuietSource:
+    """Defaults for a source with no health of its own to report."""
+
+    def health(self) -> SourceHealth:
+        """Return the source's health: nothing to report."""
+        return NO_HEALTH
+
+    def async_add_listener(
+        self,
+        update: CALLBACK_TYPE,  # noqa: ARG002 - the source never changes
+    ) -> CALLBACK_TYPE:
+        """Call update when the health changes (never)."""
+        return _no_listener
 
 
 class LineSink(Protocol):
@@ -45,6 +84,12 @@ class LineSink(Protocol):
 
 class CallSource(Protocol):
     """What every source offers the line."""
+
+    def health(self) -> SourceHealth:
+        """Return what the entities and diagnostics show of the source."""
+
+    def async_add_listener(self, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call update whenever the health changes; return the unsubscribe."""
 
     async def async_start(self) -> CALLBACK_TYPE:
         """Start listening; return a callback that stops it.

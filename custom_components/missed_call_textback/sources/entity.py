@@ -32,7 +32,7 @@ from ..const import (
     FRITZBOX_ANSWERING_MACHINE_DEVICES,
     Preset,
 )
-from . import LineSink
+from . import LineSink, QuietSource
 
 # Names call monitors report when they do not know the caller; modems send
 # the caller-ID codes O (out of area) and P (private) in the name field too.
@@ -195,7 +195,7 @@ def interpreter_for(data: Mapping[str, Any]) -> StateInterpreter:
     )
 
 
-class EntitySource:
+class EntitySource(QuietSource):
     """Listens to one call-state entity and reports ended calls."""
 
     def __init__(

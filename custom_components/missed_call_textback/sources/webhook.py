@@ -32,7 +32,7 @@ from ..const import (
     ReplySource,
 )
 from ..data import TextBackConfigEntry
-from . import CallSource, LineSink
+from . import CallSource, LineSink, QuietSource, SourceHealth
 from .providers import (
     CallEnded,
     CallPlaced,
@@ -130,7 +130,7 @@ def _media_type(value: str) -> str:
     return value.split(";", 1)[0].strip().lower()
 
 
-class WebhookSource:
+class WebhookSource(QuietSource):
     """Hears one line's calls through a provider's webhook."""
 
     def __init__(
@@ -158,6 +158,10 @@ class WebhookSource:
         self._on_rejected = on_rejected
         self.rejected = 0
         self._warned = False
+
+    def health(self) -> SourceHealth:
+        """Return how many requests were refused (forged, stale, malformed)."""
+        return SourceHealth(rejected_requests=self.rejected)
 
     async def async_start(self) -> CALLBACK_TYPE:
         """Register the webhook."""
@@ -285,7 +289,7 @@ class WebhookSource:
         return Response(status=status)
 
 
-class TwilioEventSource:
+class TwilioEventSource(QuietSource):
     """Hears calls through Home Assistant's Twilio integration (unsigned).
 
     Core twilio does not check X-Twilio-Signature; it fires its event with
@@ -344,11 +348,6 @@ def build_webhook_source(
         public_url=str(data.get(CONF_PUBLIC_URL) or "") or None,
         on_rejected=on_rejected,
     )
-
-
-def rejected_requests(source: CallSource) -> int | None:
-    """Return how many requests a webhook source rejected."""
-    return source.rejected if isinstance(source, WebhookSource) else None
 
 
 def webhook_url(hass: HomeAssistant, webhook_id: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
+from dataclasses import asdict
 from datetime import datetime, timedelta
 import hashlib
 import socket
@@ -20,7 +21,7 @@ from homeassistant.exceptions import ConfigEntryNotReady
 
 from ...calls import EndedCall
 from ...const import DOMAIN, LOGGER
-from .. import LineSink
+from .. import LineSink, SourceHealth
 from .const import (
     CHECK_TIMEOUT,
     CONF_ALLOWED_SOURCES,
@@ -238,6 +239,28 @@ class SipSource:
     def registers(self) -> bool:
         """Return whether this source registers with a registrar."""
         return self._data.get(CONF_MODE) == SipMode.REGISTER
+
+    def health(self) -> SourceHealth:
+        """Return the registration and the user agent's counters."""
+        ua = self.endpoint.ua
+        registration = self.endpoint.registration
+        return SourceHealth(
+            registers=self.registers,
+            registered=self.registration_state is RegState.REGISTERED,
+            diagnostics={
+                "sip": {
+                    "stats": asdict(ua.stats),
+                    "transactions": ua.transactions,
+                    "registration": None
+                    if registration is None
+                    else {
+                        "state": registration.state,
+                        "status": registration.status,
+                        "granted": registration.granted,
+                    },
+                }
+            },
+        )
 
     @property
     def registration_state(self) -> RegState | None:
