@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
@@ -31,10 +34,29 @@ class TextBackEntity(Entity):
             entry_type=DeviceEntryType.SERVICE,
         )
 
+    _last_shown: tuple[Any, ...] | None = None
+
     async def async_added_to_hass(self) -> None:
         """Follow the line's changes."""
         await super().async_added_to_hass()
         if self._follows_line:
-            self.async_on_remove(
-                self.line.async_add_listener(self.async_write_ha_state)
-            )
+            self.async_on_remove(self.line.async_add_listener(self._async_line_changed))
+
+    @callback
+    def _async_line_changed(self) -> None:
+        """Write the state only when what the entity shows changed.
+
+        The line tells every entity about every change (a text, a reply, a
+        counter); most of them show something else and stay as they are.
+        """
+        if self._shown() != self._last_shown:
+            self.async_write_ha_state()
+
+    @callback
+    def async_write_ha_state(self) -> None:
+        """Write the state and remember what it showed (whoever asked)."""
+        self._last_shown = self._shown()
+        super().async_write_ha_state()
+
+    def _shown(self) -> tuple[Any, ...]:
+        return (self.available, self.state, self.extra_state_attributes)
