@@ -24,7 +24,6 @@ from homeassistant.core import (
 from homeassistant.exceptions import (
     ConfigEntryError,
     HomeAssistantError,
-    TemplateError,
 )
 from homeassistant.helpers import (
     config_validation as cv,
@@ -36,7 +35,6 @@ from homeassistant.helpers.event import (
 )
 from homeassistant.helpers.script import async_validate_actions_config
 from homeassistant.helpers.start import async_at_started
-from homeassistant.helpers.template import Template
 from homeassistant.util import dt as dt_util
 from homeassistant.util.ulid import ulid_now
 
@@ -49,8 +47,6 @@ from .const import (
     CONF_ENTITY_ID,
     CONF_MESSAGE,
     CONF_SOURCE,
-    DEFAULT_AFTER_HOURS_MESSAGE,
-    DEFAULT_MESSAGE,
     DOMAIN,
     LOGGER,
     CallEvent,
@@ -67,12 +63,8 @@ from .follow_ups import FollowUps
 from .leads import Lead, Resolution
 from .ledger import HistoryRecord, Ledger, OutboxItem, StoreWriteError
 from .message import (
-    SAMPLE_CALLER,
-    SAMPLE_NEXT_OPEN,
-    SAMPLE_NUMBER,
     Details,
-    message_variables,
-    render,
+    MessageRenderer,
 )
 from .outbox import Outbox
 from .phone import PhoneNumber, mask_number, normalize_number, scrub_numbers
@@ -108,8 +100,10 @@ class TextBackLine:
         self.source: CallSource
         self._applied_options = dict(entry.options)
         self._listeners: list[CALLBACK_TYPE] = []
-        self._templates: dict[str, Template] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.renderer = MessageRenderer(
+            hass, entry.entry_id, lambda: self.settings, self.hours
+        )
         self.events = LineEvents(
             hass, entry.entry_id, lambda: self.line_name, self._async_update_listeners
         )
@@ -128,7 +122,7 @@ class TextBackLine:
             events=self.events,
             follow_ups=self.follow_ups,
             sender=lambda: self.sender,
-            template=self._template,
+            template=self.renderer.template,
             save_now=self._async_save_now,
             track=self._track,
             changed=self._async_update_listeners,
@@ -840,74 +834,12 @@ class TextBackLine:
         return await self.replies.async_set_opt_out(number, opted_out=opted_out)
 
     def render_item(self, item: OutboxItem) -> str:
-        """Render a decided text; on a template error fall back to the default.
-
-        A call missed while closed gets the after-hours message (when one is
-        set); every text sees its variant's response window.
-        """
-        variant = self.settings.variant(item.variant)
-        missed_at = _when(item.missed_at)
-        now = dt_util.utcnow()
-        after_hours = item.after_hours and bool(self.after_hours_template.strip())
-        source, fallback = (
-            (self.after_hours_template, DEFAULT_AFTER_HOURS_MESSAGE)
-            if after_hours
-            else (variant.message, DEFAULT_MESSAGE)
-        )
-        state = self.hours.state(missed_at)
-        variables = message_variables(
-            business_name=self.settings.business_name,
-            line_name=self.line_name,
-            caller_number=item.number,
-            caller_name=item.caller_name,
-            called_at=missed_at,
-            details=self.details(variant),
-            is_open=state.is_open,
-            next_open=self.hours.describe(state.next_open, now),
-        )
-        try:
-            text = render(self._template(source), variables)
-        except TemplateError as err:
-            LOGGER.warning(
-                "%s: the message template failed (%s); sent the default text",
-                self.line_name,
-                scrub_numbers(str(err)),
-            )
-            repairs.raise_template_error(
-                self.hass,
-                self.entry.entry_id,
-                self.line_name,
-                scrub_numbers(str(err)),
-            )
-            return render(self._template(fallback), variables)
-        repairs.clear_template_error(self.hass, self.entry.entry_id)
-        return text
+        """Render a decided text (message.py's MessageRenderer)."""
+        return self.renderer.render_item(item)
 
     def render_preview(self, source: str | None = None) -> str:
         """Render a message for a sample caller (what one text looks like)."""
-        source = self.message_template if source is None else source
-        main = self.variants[0]
-        now = dt_util.utcnow()
-        state = self.hours.state(now)
-        variables = message_variables(
-            business_name=self.settings.business_name,
-            line_name=self.line_name,
-            caller_number=SAMPLE_NUMBER,
-            caller_name=SAMPLE_CALLER,
-            called_at=now,
-            details=self.details(main),
-            is_open=state.is_open,
-            next_open=self.hours.describe(state.next_open, now) or SAMPLE_NEXT_OPEN,
-        )
-        try:
-            return render(self._template(source), variables)
-        except TemplateError:
-            return source
-
-    def _template(self, source: str) -> Template:
-        if (template := self._templates.get(source)) is None:
-            template = self._templates[source] = Template(source, self.hass)
-        return template
+        return self.renderer.render_preview(source)
 
     # --- notify service health --------------------------------------------
 

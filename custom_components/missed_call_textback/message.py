@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import TemplateError
 from homeassistant.helpers.template import Template
 from homeassistant.util import dt as dt_util
 
-from .const import DEFAULT_RESPONSE_WINDOW, MAX_MESSAGE_LENGTH
+from . import repairs
+from .business_hours import BusinessHours
+from .const import (
+    DEFAULT_AFTER_HOURS_MESSAGE,
+    DEFAULT_MESSAGE,
+    DEFAULT_RESPONSE_WINDOW,
+    LOGGER,
+    MAX_MESSAGE_LENGTH,
+)
+from .ledger import OutboxItem
+from .phone import scrub_numbers
+
+if TYPE_CHECKING:
+    from .settings import LineSettings
 
 # A number reserved for fiction (NANP 555-01xx) stands in for a real caller.
 SAMPLE_NUMBER = "+12025550143"
@@ -108,3 +122,93 @@ def render(template: Template, variables: dict[str, Any]) -> str:
     if not text.strip():
         raise TemplateError("the message is empty")
     return text
+
+
+class MessageRenderer:
+    """Renders one line's texts: templates compiled once, the default on failure."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry_id: str,
+        settings: Callable[[], LineSettings],
+        business_hours: BusinessHours,
+    ) -> None:
+        """Initialize the renderer of one line."""
+        self._hass = hass
+        self._entry_id = entry_id
+        self._settings = settings
+        self._hours = business_hours
+        self._templates: dict[str, Template] = {}
+
+    def template(self, source: str) -> Template:
+        """Return the compiled template of a source text (kept for reuse)."""
+        if (template := self._templates.get(source)) is None:
+            template = self._templates[source] = Template(source, self._hass)
+        return template
+
+    def render_item(self, item: OutboxItem) -> str:
+        """Render a decided text; on a template error fall back to the default.
+
+        A call missed while closed gets the after-hours message (when one is
+        set); every text sees its variant's response window.
+        """
+        settings = self._settings()
+        variant = settings.variant(item.variant)
+        missed_at = dt_util.parse_datetime(item.missed_at) or dt_util.utcnow()
+        now = dt_util.utcnow()
+        after_hours = item.after_hours and bool(settings.after_hours_template.strip())
+        source, fallback = (
+            (settings.after_hours_template, DEFAULT_AFTER_HOURS_MESSAGE)
+            if after_hours
+            else (variant.message, DEFAULT_MESSAGE)
+        )
+        state = self._hours.state(missed_at)
+        variables = message_variables(
+            business_name=settings.business_name,
+            line_name=settings.line_name,
+            caller_number=item.number,
+            caller_name=item.caller_name,
+            called_at=missed_at,
+            details=settings.details_for(variant),
+            is_open=state.is_open,
+            next_open=self._hours.describe(state.next_open, now),
+        )
+        try:
+            text = render(self.template(source), variables)
+        except TemplateError as err:
+            LOGGER.warning(
+                "%s: the message template failed (%s); sent the default text",
+                settings.line_name,
+                scrub_numbers(str(err)),
+            )
+            repairs.raise_template_error(
+                self._hass,
+                self._entry_id,
+                settings.line_name,
+                scrub_numbers(str(err)),
+            )
+            return render(self.template(fallback), variables)
+        repairs.clear_template_error(self._hass, self._entry_id)
+        return text
+
+    def render_preview(self, source: str | None = None) -> str:
+        """Render a message for a sample caller (what one text looks like)."""
+        settings = self._settings()
+        source = settings.message_template if source is None else source
+        now = dt_util.utcnow()
+        state = self._hours.state(now)
+        variables = message_variables(
+            business_name=settings.business_name,
+            line_name=settings.line_name,
+            caller_number=SAMPLE_NUMBER,
+            caller_name=SAMPLE_CALLER,
+            called_at=now,
+            details=settings.details_for(settings.variants[0]),
+            is_open=state.is_open,
+            next_open=self._hours.describe(state.next_open, now) or SAMPLE_NEXT_OPEN,
+        )
+        try:
+            return render(self.template(source), variables)
+        except TemplateError:
+            return source
