@@ -98,7 +98,7 @@ class TextBackBinarySensor(TextBackEntity, BinarySensorEntity):
         """Follow the line and, if the description says so, its source."""
         await super().async_added_to_hass()
         if (subscribe := self.entity_description.subscribe_fn) is not None:
-            self.async_on_remove(subscribe(self.line, self.async_write_ha_state))
+            self.async_on_remove(subscribe(self.line, self.async_write_shown))
 
     @property
     def is_on(self) -> bool | None:

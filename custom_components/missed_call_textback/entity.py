@@ -50,13 +50,17 @@ class TextBackEntity(Entity):
         counter); most of them show something else and stay as they are.
         """
         if self._shown() != self._last_shown:
-            self.async_write_ha_state()
+            self.async_write_shown()
 
     @callback
-    def async_write_ha_state(self) -> None:
-        """Write the state and remember what it showed (whoever asked)."""
+    def async_write_shown(self) -> None:
+        """Write the state and remember what it showed.
+
+        The entities of this integration write through here, never through
+        async_write_ha_state alone, so the comparison above is never stale.
+        """
         self._last_shown = self._shown()
-        super().async_write_ha_state()
+        self.async_write_ha_state()
 
     def _shown(self) -> tuple[Any, ...]:
         return (self.available, self.state, self.extra_state_attributes)

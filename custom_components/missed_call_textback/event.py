@@ -49,4 +49,4 @@ class TextBackCallEvent(TextBackEntity, EventEntity):
         self._trigger_event(
             event.value, {k: v for k, v in data.items() if k not in _OMITTED}
         )
-        self.async_write_ha_state()
+        self.async_write_shown()

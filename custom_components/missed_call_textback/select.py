@@ -39,4 +39,4 @@ class TextBackModeSelect(TextBackEntity, SelectEntity):
     async def async_select_option(self, option: str) -> None:
         """Change the mode."""
         await self.line.async_set_mode(Mode(option))
-        self.async_write_ha_state()
+        self.async_write_shown()

@@ -36,9 +36,9 @@ class TextBackSwitch(TextBackEntity, SwitchEntity):
     async def async_turn_on(self, **kwargs: Any) -> None:  # noqa: ARG002
         """Start texting missed callers."""
         await self.line.async_set_enabled(enabled=True)
-        self.async_write_ha_state()
+        self.async_write_shown()
 
     async def async_turn_off(self, **kwargs: Any) -> None:  # noqa: ARG002
         """Stop texting missed callers."""
         await self.line.async_set_enabled(enabled=False)
-        self.async_write_ha_state()
+        self.async_write_shown()
