@@ -55,10 +55,6 @@ class Delivery:
         """Return whether a send of this item is running."""
         return call_id in self._in_flight
 
-    def has_timer(self, call_id: str) -> bool:
-        """Return whether this item waits for a timer."""
-        return call_id in self._timers
-
     @callback
     def schedule(self, call_id: str, at: datetime) -> None:
         """Send an item at a moment, replacing any timer it had."""
