@@ -1,7 +1,11 @@
-"""Senders: hand a text to a legacy notify service or to the owner's actions."""
+"""Senders: hand a text to a legacy notify service or to the owner's actions.
+
+Senders that call a provider's messaging API directly live in native/.
+"""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any, Protocol
 
 from homeassistant.core import Context, HomeAssistant
@@ -14,20 +18,46 @@ from .const import DOMAIN, LOGGER
 NOTIFY_DOMAIN = "notify"
 
 
+class SendErrorKind(StrEnum):
+    """What a failed send means for the text and for the number."""
+
+    RETRY = "retry"  # try again later (429, 5xx, timeouts, unreachable)
+    PERMANENT = "permanent"  # the same text would fail the same way
+    AUTH = "auth"  # the credentials were refused: the owner must act
+    LANDLINE = "landline"  # the number cannot take texts
+    FILTERED = "filtered"  # carrier filtering or unregistered A2P traffic
+    OPTED_OUT = "opted_out"  # the recipient opted out at the provider
+
+
 class SendError(Exception):
     """A text could not be handed over; translation_key names the cause."""
 
     def __init__(
-        self, translation_key: str, detail: str, *, permanent: bool = False
+        self,
+        translation_key: str,
+        detail: str,
+        *,
+        permanent: bool = False,
+        kind: SendErrorKind | None = None,
+        code: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         """Initialize with a translation key and a technical detail.
 
-        A permanent error is not retried: the same text would fail the same way.
+        kind defaults to PERMANENT or RETRY after `permanent`; every kind but
+        RETRY is permanent: the same text would fail the same way. code is the
+        provider's error code, retry_after the seconds the provider asked to
+        wait before the next attempt.
         """
         super().__init__(detail)
+        if kind is None:
+            kind = SendErrorKind.PERMANENT if permanent else SendErrorKind.RETRY
         self.translation_key = translation_key
         self.detail = detail
-        self.permanent = permanent
+        self.kind = kind
+        self.permanent = kind is not SendErrorKind.RETRY
+        self.code = code
+        self.retry_after = retry_after
 
 
 class Sender(Protocol):
@@ -41,8 +71,12 @@ class Sender(Protocol):
         caller_name: str | None,
         line_name: str,
         context: Context | None,
-    ) -> None:
-        """Send the text or raise SendError."""
+    ) -> str | None:
+        """Send the text or raise SendError; return the provider's message id.
+
+        Senders that hand the text to Home Assistant (notify, actions) learn no
+        message id and return None.
+        """
 
 
 class NotifySender:
@@ -66,7 +100,7 @@ class NotifySender:
         caller_name: str | None,  # noqa: ARG002
         line_name: str,  # noqa: ARG002
         context: Context | None,
-    ) -> None:
+    ) -> str | None:
         """Call notify.<service> with the number as a one-element target list."""
         try:
             await self._hass.services.async_call(
@@ -86,6 +120,7 @@ class NotifySender:
             raise SendError("invalid_data", str(err), permanent=True) from err
         except (HomeAssistantError, ValueError, TypeError, OSError) as err:
             raise SendError("send_failed", str(err) or type(err).__name__) from err
+        return None
 
 
 class ActionSender:
@@ -117,7 +152,7 @@ class ActionSender:
         caller_name: str | None,
         line_name: str,
         context: Context | None,
-    ) -> None:
+    ) -> str | None:
         """Run the actions; any error they raise fails this text."""
         try:
             result = await self._script.async_run(
@@ -136,6 +171,7 @@ class ActionSender:
         if result is None:
             # The script did not run (its run limit was reached): not sent.
             raise SendError("action_failed", "the actions did not run")
+        return None
 
     async def async_stop(self) -> None:
         """Stop runs in progress (the line is unloading)."""

@@ -1,0 +1,1 @@
+"""Native senders against a local server that plays the providers' APIs."""
