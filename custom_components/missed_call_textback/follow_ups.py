@@ -7,17 +7,19 @@ themselves, the resolutions and the owner's own notify service.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import datetime
-from typing import Any
+import re
+from typing import Any, Final
 
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
 from .compat import vol
-from .const import LOGGER, CallEvent
+from .const import DOMAIN, LOGGER, CallEvent
 from .events import LineEvents
 from .leads import Resolution, Resolved
 from .ledger import Ledger
@@ -25,10 +27,63 @@ from .phone import PhoneNumber, normalize_number, scrub_numbers
 from .sender import NOTIFY_DOMAIN
 from .settings import LineSettings
 
+# The owner's notes are translation strings: the "common" category holds the
+# texts an integration builds in code (core's media_source reads its own there).
+NOTES_CATEGORY: Final = "common"
+# English, if the owner's language cannot be loaded (en.json holds the same).
+ENGLISH_NOTES: Final = {
+    "follow_up_reminder": "Follow up with {caller} by {due} ({line}).",
+    "follow_up_reminder_replied": (
+        'Follow up with {caller} by {due} ({line}). They replied: "{reply}"'
+    ),
+    "reply_forwarded": '{caller} replied to {line}: "{text}"',
+    "reply_forwarded_opt_out": (
+        '{caller} replied to {line}: "{text}" (treated as opt-out)'
+    ),
+}
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
 
 def who(number: str, caller_name: str | None) -> str:
     """Name a caller for the owner: "Jordan (+1650...)" or the number."""
     return f"{caller_name} ({number})" if caller_name else number
+
+
+def fill(text: str, values: Mapping[str, str]) -> str:
+    """Put the values into a translation's {placeholders}, in one pass.
+
+    One pass: a caller's reply that holds "{line}" stays as the caller wrote it.
+    """
+    return _PLACEHOLDER.sub(lambda found: values.get(found[1], found[0]), text)
+
+
+class OwnerNotes:
+    """The notes to the owner, in the owner's Home Assistant language."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Initialize the notes; each language's strings are loaded once."""
+        self._hass = hass
+        self._loaded: dict[str, dict[str, str]] = {}
+
+    async def async_text(self, key: str, values: Mapping[str, str]) -> str:
+        """Return one note, English where the owner's language lacks it."""
+        language = self._hass.config.language
+        if (strings := self._loaded.get(language)) is None:
+            try:
+                translations = await async_get_translations(
+                    self._hass, language, NOTES_CATEGORY, {DOMAIN}
+                )
+            except HomeAssistantError as err:
+                # A translation file that cannot be read: the note still goes.
+                LOGGER.warning("Could not load the %s notes: %s", language, err)
+                translations = {}
+            prefix = f"component.{DOMAIN}.{NOTES_CATEGORY}."
+            strings = self._loaded[language] = {
+                name: translations[prefix + name]
+                for name in ENGLISH_NOTES
+                if prefix + name in translations
+            }
+        return fill(strings.get(key, ENGLISH_NOTES[key]), values)
 
 
 class FollowUps:
@@ -51,6 +106,7 @@ class FollowUps:
         self._track = track
         self._changed = changed
         self._timer: CALLBACK_TYPE | None = None
+        self._notes = OwnerNotes(hass)
 
     @callback
     def async_cancel_timer(self) -> None:
@@ -153,27 +209,28 @@ class FollowUps:
                 },
                 None,
             )
-            due = dt_util.as_local(lead.due_at).strftime("%H:%M")
-            reply = (
-                f' They replied: "{lead.replies[-1]["text"]}"' if lead.replies else ""
-            )
-            self._track(
-                self.async_tell_owner(
-                    f"Follow up with {who(lead.number, lead.caller_name)} by {due}"
-                    f" ({settings.line_name}).{reply}",
-                    None,
-                ),
-                "reminder",
-            )
+            values = {
+                "caller": who(lead.number, lead.caller_name),
+                "due": dt_util.as_local(lead.due_at).strftime("%H:%M"),
+                "line": settings.line_name,
+            }
+            key = "follow_up_reminder"
+            if lead.replies:
+                key = "follow_up_reminder_replied"
+                values["reply"] = lead.replies[-1]["text"]
+            self._track(self.async_tell_owner(key, values, None), "reminder")
         if redraw:
             self._changed()
         self._schedule()
 
-    async def async_tell_owner(self, message: str, context: Context | None) -> None:
-        """Send a note to the owner's own notify service, if one is set."""
+    async def async_tell_owner(
+        self, key: str, values: Mapping[str, str], context: Context | None
+    ) -> None:
+        """Send a note (key: its translation) to the owner's notify service, if set."""
         settings = self._settings()
         if not (service := settings.follow_up_notify):
             return
+        message = await self._notes.async_text(key, values)
         try:
             await self._hass.services.async_call(
                 NOTIFY_DOMAIN,

@@ -119,12 +119,16 @@ class ReplyDesk:
         )
         opted_out_now = keyword is Keyword.STOP and changed
         if (call_id is not None or opted_out_now) and self._settings().replies.forward:
-            caller = who(e164, lead.caller_name if lead else None)
-            note = " (treated as opt-out)" if opted_out_now and reading.inferred else ""
-            line = self._settings().line_name
             self._track(
                 self._follow_ups.async_tell_owner(
-                    f'{caller} replied to {line}: "{text}"{note}',
+                    "reply_forwarded_opt_out"
+                    if opted_out_now and reading.inferred
+                    else "reply_forwarded",
+                    {
+                        "caller": who(e164, lead.caller_name if lead else None),
+                        "line": self._settings().line_name,
+                        "text": text,
+                    },
                     context,
                 ),
                 "forward",
