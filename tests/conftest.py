@@ -24,9 +24,9 @@ from custom_components.missed_call_textback.const import (
     CONF_SENDER,
     CONF_SOURCE,
     CONF_TEXT_VOICEMAIL,
-    DEFAULT_MESSAGE,
     DOMAIN,
 )
+from custom_components.missed_call_textback.presets import DEFAULT_MESSAGE
 
 FRITZ_ENTITY = "sensor.fritz_box_call_monitor"
 SMS_SERVICE = "test_sms"

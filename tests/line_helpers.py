@@ -105,8 +105,8 @@ async def async_add_line(hass: HomeAssistant, entry: MockConfigEntry) -> None:
 
 # The default message as Acme Plumbing's callers receive it.
 DEFAULT_TEXT = (
-    "Hey \u2014 you just called Acme Plumbing. We're probably on a job right "
-    "now. What can we help you with? We'll follow up within the hour."
+    "Hey, you just called Acme Plumbing. We're probably on a job right now. "
+    "What can we help you with? We'll follow up within the hour."
 )
 
 

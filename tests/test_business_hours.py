@@ -35,8 +35,6 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.missed_call_textback.const import (
-    APPOINTMENT_AFTER_HOURS_MESSAGE,
-    APPOINTMENT_MESSAGE,
     CONF_AFTER_HOURS_MESSAGE,
     CONF_BOOKING_LINK,
     CONF_BUSY_ONLY,
@@ -60,11 +58,12 @@ from custom_components.missed_call_textback.const import (
     CONF_TRADE,
     CONF_VARIANT_MODE,
     CONF_WEEKDAYS,
-    CONTRACTOR_AFTER_HOURS_MESSAGE,
-    CONTRACTOR_MESSAGE,
+    DOMAIN,
+)
+from custom_components.missed_call_textback.presets import (
     DEFAULT_AFTER_HOURS_MESSAGE,
     DEFAULT_MESSAGE,
-    DOMAIN,
+    TEXTS,
 )
 
 from .line_helpers import (
@@ -1261,28 +1260,28 @@ DETAILS = {
     [
         (
             "general",
-            DEFAULT_MESSAGE,
-            DEFAULT_AFTER_HOURS_MESSAGE,
+            TEXTS["en"].presets["general"].message,
+            TEXTS["en"].presets["general"].after_hours,
             (
-                "Hey \u2014 you just called Acme Plumbing. We're probably on a job "
+                "Hey, you just called Acme Plumbing. We're probably on a job "
                 "right now. What can we help you with? We'll follow up within 30 "
                 "minutes."
             ),
         ),
         (
             "appointment",
-            APPOINTMENT_MESSAGE,
-            APPOINTMENT_AFTER_HOURS_MESSAGE,
+            TEXTS["en"].presets["appointment"].message,
+            TEXTS["en"].presets["appointment"].after_hours,
             (
-                "Hi, you just called Acme Plumbing and we couldn't pick up. Book a "
-                "time at https://book.example.com or reply here and we'll get back "
-                "to you within 30 minutes."
+                "Hi, you just called Acme Plumbing and we couldn't pick up. What can "
+                "we help you with? Book a time at https://book.example.com or reply "
+                "here and we'll get back to you within 30 minutes."
             ),
         ),
         (
             "contractor",
-            CONTRACTOR_MESSAGE,
-            CONTRACTOR_AFTER_HOURS_MESSAGE,
+            TEXTS["en"].presets["contractor"].message,
+            TEXTS["en"].presets["contractor"].after_hours,
             (
                 "Hey, you just called Acme Plumbing. We're probably on a plumbing "
                 "job in Springfield right now. What can we help you with? We'll "

@@ -36,9 +36,9 @@ from custom_components.missed_call_textback.const import (
     CONF_SENDER,
     CONF_SOURCE,
     CONF_TEXT_VOICEMAIL,
-    DEFAULT_MESSAGE,
     DOMAIN,
 )
+from custom_components.missed_call_textback.presets import DEFAULT_MESSAGE
 
 from .conftest import FRITZ_ENTITY, SMS_SERVICE
 from .webhook_helpers import WEBHOOK_FORMS, collect_webhook_forms

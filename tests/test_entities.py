@@ -32,8 +32,8 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.missed_call_textback.const import (
     CONF_COOLDOWN_HOURS,
     CONF_MESSAGE,
-    DEFAULT_MESSAGE,
 )
+from custom_components.missed_call_textback.presets import DEFAULT_MESSAGE
 
 from .line_helpers import (
     async_add_line,
@@ -216,15 +216,15 @@ async def test_switch_on_is_taken_from_an_older_version(
 # --- message text entity ----------------------------------------------------
 
 
-async def test_default_message_is_ucs2_because_of_its_em_dash(
+async def test_default_message_is_one_gsm7_part(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     state = hass.states.get(MESSAGE)
     assert state.state == DEFAULT_MESSAGE
-    # The preview renders business_name: 131 UTF-16 units, 67 per UCS-2 part.
-    assert state.attributes["encoding"] == "UCS-2"
-    assert state.attributes["length"] == 131
-    assert state.attributes["segments"] == 2
+    # The preview renders business_name: 130 characters, all in the GSM alphabet.
+    assert state.attributes["encoding"] == "GSM-7"
+    assert state.attributes["length"] == 130
+    assert state.attributes["segments"] == 1
 
 
 async def test_set_message_stores_it_live_without_reloading_the_line(
@@ -349,6 +349,8 @@ async def test_call_event_entity_fires_missed_call_then_text_sent(
             "text_scheduled",
             "follow_up_due",
             "lead_resolved",
+            "text_delivered",
+            "text_undelivered",
         ],
         "event_type": "text_sent",
         "number": "+16502530000",

@@ -39,9 +39,9 @@ from custom_components.missed_call_textback.const import (
     CONF_PRESET,
     CONF_SENDER,
     CONF_TEXT_VOICEMAIL,
-    DEFAULT_MESSAGE,
     DOMAIN,
 )
+from custom_components.missed_call_textback.presets import DEFAULT_MESSAGE
 
 from .conftest import FRITZ_ENTITY, SMS_SERVICE
 

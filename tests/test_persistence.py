@@ -109,6 +109,10 @@ async def test_a_missed_call_is_saved_after_the_save_delay(
                     "texted_at": NOW,
                     "replies": [],
                     "variant": "a",
+                    # A notify service gives no message id, so no receipt.
+                    "message_id": None,
+                    "delivery": None,
+                    "delivery_error": None,
                 }
             ],
             "cooldowns": {"+16502530000": NOW},
@@ -154,6 +158,10 @@ async def test_a_missed_call_is_saved_after_the_save_delay(
             "enabled": None,
             "mode": None,
             "help_answered": {},
+            "not_textable": {},
+            "delivered_total": 0,
+            "undeliverable_total": 0,
+            "test_number": None,
         },
         minor_version=STORAGE_MINOR_VERSION,
     )
@@ -484,7 +492,7 @@ async def test_a_call_already_in_history_is_not_handled_again(
     events.clear()
 
     # A source that reports the same call twice (a replayed webhook, say).
-    response = await line.async_handle_missed(
+    response = await line.missed.async_handle_missed(
         call_id=call_id,
         number="+16502530000",
         caller_name=None,

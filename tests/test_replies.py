@@ -35,11 +35,13 @@ from custom_components.missed_call_textback.const import (
     CONF_REPLY_TEXT_KEY,
     CONF_STOP_CONFIRMATION,
     CONF_STOP_MESSAGE,
-    DEFAULT_HELP_MESSAGE,
-    DEFAULT_STOP_MESSAGE,
     DOMAIN,
 )
 from custom_components.missed_call_textback.ledger import SAVE_DELAY
+from custom_components.missed_call_textback.presets import (
+    DEFAULT_HELP_MESSAGE,
+    DEFAULT_STOP_MESSAGE,
+)
 
 from .conftest import SMS_SERVICE
 from .line_helpers import (

@@ -49,7 +49,7 @@ from custom_components.missed_call_textback.sources.sip.const import (
     CONF_RING_TIMEOUT,
     CONF_USERNAME,
 )
-from custom_components.missed_call_textback.sources.sip.ua import RegState
+from custom_components.missed_call_textback.sources.sip.register import RegState
 
 from .portable_snapshot import PortableSnapshotExtension
 from .sip_helpers import (

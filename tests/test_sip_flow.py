@@ -26,9 +26,9 @@ from custom_components.missed_call_textback.const import (
     CONF_NOTIFY_SERVICE,
     CONF_SENDER,
     CONF_SOURCE,
-    DEFAULT_MESSAGE,
     DOMAIN,
 )
+from custom_components.missed_call_textback.presets import DEFAULT_MESSAGE
 from custom_components.missed_call_textback.sources import sip as sip_source
 from custom_components.missed_call_textback.sources.sip.const import (
     CONF_ALLOWED_SOURCES,

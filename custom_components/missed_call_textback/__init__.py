@@ -12,6 +12,7 @@ from .data import TextBackConfigEntry
 from .ledger import Ledger
 from .line import TextBackLine
 from .services import async_setup_services
+from .sources.build import build_source
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -34,7 +35,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa:
 
 async def async_setup_entry(hass: HomeAssistant, entry: TextBackConfigEntry) -> bool:
     """Set up one business line."""
-    line = TextBackLine(hass, entry)
+    line = TextBackLine(hass, entry, build_source)
     await line.async_start()
     entry.runtime_data = line
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

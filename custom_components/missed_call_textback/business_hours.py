@@ -27,7 +27,7 @@ from homeassistant.helpers.event import (
 )
 from homeassistant.util import dt as dt_util
 
-from . import hours
+from . import hours, opening_phrases
 from .const import (
     CONF_CLOSED_DATES,
     CONF_HOLIDAY_COUNTRY,
@@ -160,16 +160,18 @@ class BusinessHours:
             return self._schedule_entity_state()
         return ALWAYS_OPEN
 
-    def describe(self, when: datetime | None, now: datetime) -> str:
-        """Say when a moment is, in the owner's language ("tomorrow at 8:00")."""
+    def describe(
+        self, when: datetime | None, now: datetime, language: str | None = None
+    ) -> str:
+        """Say when a moment is ("tomorrow at 8:00"), by default in HA's language."""
         if when is None:
             return ""
-        return hours.describe_next_open(
+        return opening_phrases.describe_next_open(
             when,
             now,
             self.tz,
-            self._hass.config.language,
-            hours.default_hour_format(self._hass.config.country),
+            language or self._hass.config.language,
+            opening_phrases.default_hour_format(self._hass.config.country),
         )
 
     def _schedule_entity_state(self) -> hours.OpenState:

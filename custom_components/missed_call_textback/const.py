@@ -29,6 +29,12 @@ CONF_MESSAGE: Final = "message"
 CONF_COOLDOWN_HOURS: Final = "cooldown_hours"
 CONF_TEXT_VOICEMAIL: Final = "text_voicemail"
 CONF_COUNTRY: Final = "country"
+# A native sender (Twilio, Telnyx, Quo): its credentials (keys in native/), the
+# webhook that takes its delivery receipts and replies, and that webhook's URL
+# as the provider calls it (kept, so reconfiguring never moves it).
+CONF_CREDENTIALS: Final = "credentials"
+CONF_RECEIPT_WEBHOOK_ID: Final = "receipt_webhook_id"
+CONF_RECEIPT_URL: Final = "receipt_url"
 # Rules (options, "Rules" step).
 CONF_BLOCKLIST: Final = "blocklist"
 CONF_ALLOWLIST_ONLY: Final = "allowlist_only"
@@ -75,6 +81,8 @@ CONF_QUIET_PRESET: Final = "quiet_preset"
 CONF_QUIET_CLOCK: Final = "quiet_clock"
 # What the texts say (options, "Messages" step).
 CONF_MESSAGE_PRESET: Final = "message_preset"
+# The language of the presets and default answers (auto: Home Assistant's).
+CONF_MESSAGE_LANGUAGE: Final = "message_language"
 CONF_AFTER_HOURS_MESSAGE: Final = "after_hours_message"
 CONF_BOOKING_LINK: Final = "booking_link"
 CONF_TRADE: Final = "trade"
@@ -199,43 +207,13 @@ class SenderKind(StrEnum):
 
     NOTIFY = "notify"
     ACTION = "action"
+    # Straight to the provider's messaging API (native/).
+    TWILIO = "twilio"
+    TELNYX = "telnyx"
+    QUO = "quo"
 
 
-DEFAULT_MESSAGE: Final = (
-    "Hey \u2014 you just called {{ business_name }}. We're probably on a job right "
-    "now. What can we help you with? We'll follow up {{ response_window }}."
-)
-APPOINTMENT_MESSAGE: Final = (
-    "Hi, you just called {{ business_name }} and we couldn't pick up. Book a time "
-    "at {{ booking_link }} or reply here and we'll get back to you "
-    "{{ response_window }}."
-)
-CONTRACTOR_MESSAGE: Final = (
-    "Hey, you just called {{ business_name }}. We're probably on a {{ trade }} job "
-    "in {{ service_area }} right now. What can we help you with? We'll follow up "
-    "{{ response_window }}."
-)
-DEFAULT_AFTER_HOURS_MESSAGE: Final = (
-    "Thanks for calling {{ business_name }}. We're closed right now and open again "
-    "{{ next_open }}. What can we help you with? We'll get back to you then."
-)
-APPOINTMENT_AFTER_HOURS_MESSAGE: Final = (
-    "Thanks for calling {{ business_name }}. We're closed right now, but you can "
-    "book a time at {{ booking_link }} or reply here and we'll get back to you "
-    "{{ next_open }}."
-)
-CONTRACTOR_AFTER_HOURS_MESSAGE: Final = (
-    "Thanks for calling {{ business_name }}. We're closed right now and back on "
-    "{{ trade }} jobs in {{ service_area }} {{ next_open }}. What can we help you "
-    "with? We'll get back to you then."
-)
-# The texts each preset sets: (message, after-hours message).
-PRESET_MESSAGES: Final = {
-    MessagePreset.GENERAL: (DEFAULT_MESSAGE, DEFAULT_AFTER_HOURS_MESSAGE),
-    MessagePreset.APPOINTMENT: (APPOINTMENT_MESSAGE, APPOINTMENT_AFTER_HOURS_MESSAGE),
-    MessagePreset.CONTRACTOR: (CONTRACTOR_MESSAGE, CONTRACTOR_AFTER_HOURS_MESSAGE),
-}
-DEFAULT_RESPONSE_WINDOW: Final = "within the hour"
+# The texts themselves (presets, HELP and STOP answers) are in presets.py.
 DEFAULT_RESPONSE_MINUTES: Final = 60
 MAX_DELAY_SECONDS: Final = 600
 DEFAULT_QUIET_START: Final = "21:00:00"
@@ -249,13 +227,6 @@ DEFAULT_HOURLY_CAP: Final = 20
 DEFAULT_DAILY_CAP: Final = 100
 DEFAULT_RETRY_MINUTES: Final = (0.5, 2.0, 10.0, 30.0)
 MAX_RETRIES: Final = 10
-DEFAULT_HELP_MESSAGE: Final = (
-    "{{ business_name }}: we text back callers we could not answer. "
-    "Reply STOP to get no more texts."
-)
-DEFAULT_STOP_MESSAGE: Final = (
-    "You will get no more texts from {{ business_name }}. Reply START to undo."
-)
 DEFAULT_RINGING_STATES: Final = ("ringing",)
 DEFAULT_ANSWERED_STATES: Final = ("talking",)
 DEFAULT_IDLE_STATES: Final = ("idle",)
@@ -278,7 +249,8 @@ FRITZBOX_ANSWERING_MACHINE_DEVICES: Final = frozenset(str(i) for i in range(40, 
 HISTORY_CAP: Final = 200
 
 STORAGE_VERSION: Final = 1
-STORAGE_MINOR_VERSION: Final = 3
+# Minor 4: a sent text keeps the provider's message id and its delivery.
+STORAGE_MINOR_VERSION: Final = 4
 
 # Bus events.
 EVENT_MISSED_CALL: Final = f"{DOMAIN}_missed_call"
@@ -289,6 +261,8 @@ EVENT_REPLY_RECEIVED: Final = f"{DOMAIN}_reply_received"
 EVENT_TEXT_SCHEDULED: Final = f"{DOMAIN}_text_scheduled"
 EVENT_FOLLOW_UP_DUE: Final = f"{DOMAIN}_follow_up_due"
 EVENT_LEAD_RESOLVED: Final = f"{DOMAIN}_lead_resolved"
+EVENT_TEXT_DELIVERED: Final = f"{DOMAIN}_text_delivered"
+EVENT_TEXT_UNDELIVERED: Final = f"{DOMAIN}_text_undelivered"
 
 
 class CallEvent(StrEnum):
@@ -302,6 +276,8 @@ class CallEvent(StrEnum):
     TEXT_SCHEDULED = "text_scheduled"
     FOLLOW_UP_DUE = "follow_up_due"
     LEAD_RESOLVED = "lead_resolved"
+    TEXT_DELIVERED = "text_delivered"
+    TEXT_UNDELIVERED = "text_undelivered"
 
 
 class SkipReason(StrEnum):
@@ -328,6 +304,8 @@ class SkipReason(StrEnum):
     QUIET_HOURS = "quiet_hours"
     ANSWERED_LATER = "answered_later"
     CALLED_BACK = "called_back"
+    # The provider said the number cannot take texts (a landline, unreachable).
+    LANDLINE = "landline"
 
 
 SERVICE_REPORT_MISSED_CALL: Final = "report_missed_call"
@@ -335,6 +313,7 @@ SERVICE_HANDLE_REPLY: Final = "handle_reply"
 SERVICE_OPT_OUT: Final = "opt_out"
 SERVICE_OPT_IN: Final = "opt_in"
 SERVICE_RESOLVE_LEAD: Final = "resolve_lead"
+SERVICE_SEND_TEST_TEXT: Final = "send_test_text"
 ATTR_CALL_ID: Final = "call_id"
 ATTR_TEXT: Final = "text"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"

@@ -10,7 +10,15 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_ACTION, CONF_ALLOWLIST, CONF_BLOCKLIST, CONF_NEVER_TEXT
+from .const import (
+    CONF_ACTION,
+    CONF_ALLOWLIST,
+    CONF_BLOCKLIST,
+    CONF_CREDENTIALS,
+    CONF_NEVER_TEXT,
+    CONF_RECEIPT_URL,
+    CONF_RECEIPT_WEBHOOK_ID,
+)
 from .data import TextBackConfigEntry
 from .phone import mask_number, scrub_numbers
 from .sources.sip.const import CONF_AUTH_USERNAME, CONF_PASSWORD, CONF_USERNAME
@@ -29,7 +37,13 @@ DATA_TO_REDACT = {
     CONF_PASSWORD,
 }
 # The owner's own actions hold whatever they chose to send: tokens, numbers.
-OPTIONS_TO_REDACT = {CONF_ACTION}
+# A native sender's credentials, and the receipt webhook (its id is a secret).
+OPTIONS_TO_REDACT = {
+    CONF_ACTION,
+    CONF_CREDENTIALS,
+    CONF_RECEIPT_WEBHOOK_ID,
+    CONF_RECEIPT_URL,
+}
 # Lists of callers' numbers and prefixes, masked like the history's numbers.
 NUMBER_LISTS = (CONF_NEVER_TEXT, CONF_BLOCKLIST, CONF_ALLOWLIST)
 

@@ -1,4 +1,7 @@
-"""Business hours, closures, public holidays and quiet hours: pure, time injected.
+"""Business hours, closures and public holidays: pure, time injected.
+
+What the owner types is parsed and formatted here; quiet.py reads quiet hours
+(a QuietHours from here) and opening_phrases.py says when the business opens.
 
 Opening hours are local wall-clock times, so a wall time has to be pinned to an
 instant. One rule covers every day, including daylight saving changes:
@@ -17,7 +20,7 @@ zone and raises ValueError for naive ones.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 import re
@@ -35,7 +38,6 @@ type HoursErrorKey = Literal[
     "unsupported_country",
     "invalid_subdivision",
 ]
-type HourFormat = Literal[12, 24]
 
 # How far next_change, next_open and next_close look ahead: over a year, so an
 # annual closure never hides the opening after it.
@@ -48,9 +50,6 @@ _SECOND: Final = timedelta(seconds=1)
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _MIDNIGHT: Final = time(0, 0)
 _MINUTES_PER_DAY: Final = 24 * 60
-# Quiet hours repeat daily, so a moment outside them in every zone, if there is
-# one, comes within a day; the second day covers daylight saving changes.
-_QUIET_SEARCH: Final = 2 * _DAY
 
 _CLOSED_WORDS: Final = frozenset(
     {"", "-", "closed", "geschlossen", "fermé", "ferme", "cerrado", "gesloten"}
@@ -65,12 +64,6 @@ _TIME: Final = re.compile(
 )
 _DATE_SEPARATORS: Final = re.compile(r"[\s,;]+")
 _RANGE: Final = re.compile(r"\s*\.\.\s*")
-
-# Where the 12-hour clock is the everyday convention (CLDR's preferred hour
-# cycle "h" among the larger countries); everywhere else gets 24 hours.
-_TWELVE_HOUR_COUNTRIES: Final = frozenset(
-    {"AU", "BD", "CA", "EG", "IN", "NZ", "PH", "PK", "SA", "US"}
-)
 
 
 class HoursError(ValueError):
@@ -292,7 +285,7 @@ def _span_minutes(interval: Interval) -> tuple[int, int]:
 
 def open_state(schedule: WeeklySchedule, at: datetime, tz: ZoneInfo) -> OpenState:
     """Return whether the business is open at `at` and when that changes."""
-    now = _utc(at)
+    now = to_utc(at)
     periods = _open_periods(schedule, now, tz)
     first = next(periods, None)
     if first is None:
@@ -331,56 +324,6 @@ def next_open(schedule: WeeklySchedule, at: datetime, tz: ZoneInfo) -> datetime 
 def next_close(schedule: WeeklySchedule, at: datetime, tz: ZoneInfo) -> datetime | None:
     """Return the next closing after `at`: after the coming opening when closed."""
     return open_state(schedule, at, tz).next_close
-
-
-def in_quiet_hours(quiet: QuietHours, at: datetime, tz: ZoneInfo) -> bool:
-    """Return whether `at` falls in quiet hours."""
-    return open_state(_quiet_schedule(quiet), at, tz).is_open
-
-
-def quiet_hours_end(quiet: QuietHours, at: datetime, tz: ZoneInfo) -> datetime:
-    """Return the first instant at or after `at` outside quiet hours, in UTC.
-
-    That is `at` itself outside quiet hours, so a held text can always be
-    scheduled at the returned instant.
-    """
-    now = _utc(at)
-    state = open_state(_quiet_schedule(quiet), now, tz)
-    if not state.is_open:
-        return now
-    # Quiet hours last less than a day, so they always end within the horizon.
-    return state.next_close or now
-
-
-def quiet_until(
-    quiet: QuietHours, at: datetime, zones: Sequence[ZoneInfo]
-) -> datetime | None:
-    """Return when a text due at `at` may go out, or None if no zone is quiet then.
-
-    A caller's number may stand for several zones (a Russian or Australian
-    mobile): the text waits until the quiet hours are over in every one, so no
-    zone gets it inside its window. Each step jumps to the latest end of the
-    windows the moment reached falls in, so every instant skipped is quiet
-    somewhere and the first one quiet nowhere is found. Zones so far apart
-    that they share no such instant within _QUIET_SEARCH fall back to the
-    latest end of the windows `at` itself falls in.
-    """
-    now = _utc(at)
-    first = max((quiet_hours_end(quiet, now, tz) for tz in zones), default=now)
-    if first == now:
-        return None
-    until = first
-    while until - now <= _QUIET_SEARCH:
-        later = max(quiet_hours_end(quiet, until, tz) for tz in zones)
-        if later == until:
-            return until
-        until = later
-    return first
-
-
-def _quiet_schedule(quiet: QuietHours) -> WeeklySchedule:
-    day = (Interval(quiet.start, quiet.end),) if quiet.active else ()
-    return WeeklySchedule((day,) * 7)
 
 
 def _open_periods(
@@ -449,7 +392,8 @@ def _instant(day: date, wall: time, tz: ZoneInfo) -> datetime:
     return _EPOCH + high * _SECOND
 
 
-def _utc(at: datetime) -> datetime:
+def to_utc(at: datetime) -> datetime:
+    """Return an aware moment in UTC; raise ValueError for a naive one."""
     # Aware datetimes sharing a tzinfo compare by wall time, ignoring fold;
     # in UTC every comparison is between instants.
     if at.utcoffset() is None:
@@ -510,161 +454,3 @@ def holiday_dates(
     return frozenset(
         holidays.country_holidays(code, subdiv=subdivision, years=list(years))
     )
-
-
-# Saying when the business opens again.
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Phrases:
-    today: str
-    tomorrow: str
-    on_weekday: str
-    on_date: str
-    day_month: str
-    day_month_year: str
-    weekdays: tuple[str, ...]  # Monday first
-    months: tuple[str, ...]
-    at: str
-    at_one: str = ""  # Spanish says "a la 1:00" but "a las 8:00"
-    first_of_month: str = "1"
-    clock_24: str = "{hour}:{minute:02d}"
-    am: str = "AM"
-    pm: str = "PM"
-
-
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(text.split())
-
-
-_PHRASES: Final[dict[str, _Phrases]] = {
-    "en": _Phrases(
-        today="today {at} {time}",
-        tomorrow="tomorrow {at} {time}",
-        on_weekday="on {weekday} {at} {time}",
-        on_date="on {date} {at} {time}",
-        day_month="{day} {month}",
-        day_month_year="{day} {month} {year}",
-        weekdays=_words("Monday Tuesday Wednesday Thursday Friday Saturday Sunday"),
-        months=_words(
-            "January February March April May June "
-            "July August September October November December"
-        ),
-        at="at",
-    ),
-    "de": _Phrases(
-        today="heute {at} {time}",
-        tomorrow="morgen {at} {time}",
-        on_weekday="am {weekday} {at} {time}",
-        on_date="am {date} {at} {time}",
-        day_month="{day}. {month}",
-        day_month_year="{day}. {month} {year}",
-        weekdays=_words("Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag"),
-        months=_words(
-            "Januar Februar März April Mai Juni "
-            "Juli August September Oktober November Dezember"
-        ),
-        at="um",
-    ),
-    "fr": _Phrases(
-        today="aujourd'hui {at} {time}",
-        tomorrow="demain {at} {time}",
-        on_weekday="{weekday} {at} {time}",
-        on_date="le {date} {at} {time}",
-        day_month="{day} {month}",
-        day_month_year="{day} {month} {year}",
-        weekdays=_words("lundi mardi mercredi jeudi vendredi samedi dimanche"),
-        months=_words(
-            "janvier février mars avril mai juin "
-            "juillet août septembre octobre novembre décembre"
-        ),
-        at="à",
-        first_of_month="1er",
-        clock_24="{hour}h{minute:02d}",
-    ),
-    "es": _Phrases(
-        today="hoy {at} {time}",
-        tomorrow="mañana {at} {time}",
-        on_weekday="el {weekday} {at} {time}",
-        on_date="el {date} {at} {time}",
-        day_month="{day} de {month}",
-        day_month_year="{day} de {month} de {year}",
-        weekdays=_words("lunes martes miércoles jueves viernes sábado domingo"),
-        months=_words(
-            "enero febrero marzo abril mayo junio "
-            "julio agosto septiembre octubre noviembre diciembre"
-        ),
-        at="a las",
-        at_one="a la",
-        am="a. m.",
-        pm="p. m.",
-    ),
-    "nl": _Phrases(
-        today="vandaag {at} {time}",
-        tomorrow="morgen {at} {time}",
-        on_weekday="op {weekday} {at} {time}",
-        on_date="op {date} {at} {time}",
-        day_month="{day} {month}",
-        day_month_year="{day} {month} {year}",
-        weekdays=_words("maandag dinsdag woensdag donderdag vrijdag zaterdag zondag"),
-        months=_words(
-            "januari februari maart april mei juni "
-            "juli augustus september oktober november december"
-        ),
-        at="om",
-    ),
-}
-
-
-def describe_next_open(
-    when: datetime,
-    now: datetime,
-    tz: ZoneInfo,
-    language: str,
-    hour_format: HourFormat,
-) -> str:
-    """Say when `when` is, seen from `now`, in the zone's local time.
-
-    "today at 13:00", "tomorrow at 8:00 AM", "on Monday at 8:00" (2 to 6 days
-    ahead), "on 24 December at 8:00" (later; with the year from 365 days
-    ahead). Languages en, de, fr, es, nl; a tag like "de-CH" uses its base
-    language, and any other language gets English.
-    """
-    phrases = _PHRASES.get(_base_language(language), _PHRASES["en"])
-    local = _utc(when).astimezone(tz)
-    days_ahead = (local.date() - _utc(now).astimezone(tz).date()).days
-    hour = local.hour
-    if hour_format == 12:
-        hour = hour % 12 or 12
-        meridiem = phrases.pm if local.hour >= 12 else phrases.am
-        clock = f"{hour}:{local.minute:02d} {meridiem}"
-    else:
-        clock = phrases.clock_24.format(hour=hour, minute=local.minute)
-    at = phrases.at_one if hour == 1 and phrases.at_one else phrases.at
-    if days_ahead == 0:
-        template = phrases.today
-    elif days_ahead == 1:
-        template = phrases.tomorrow
-    elif 2 <= days_ahead <= 6:
-        template = phrases.on_weekday
-    else:
-        template = phrases.on_date
-    day = phrases.first_of_month if local.day == 1 else str(local.day)
-    day_month = phrases.day_month_year if days_ahead >= 365 else phrases.day_month
-    return template.format(
-        at=at,
-        time=clock,
-        weekday=phrases.weekdays[local.weekday()],
-        date=day_month.format(
-            day=day, month=phrases.months[local.month - 1], year=local.year
-        ),
-    )
-
-
-def default_hour_format(country: str | None) -> HourFormat:
-    """Return 12 where the 12-hour clock is the everyday convention, else 24."""
-    return 12 if country and country.upper() in _TWELVE_HOUR_COUNTRIES else 24
-
-
-def _base_language(language: str) -> str:
-    return re.split(r"[-_]", language, maxsplit=1)[0].casefold()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -40,6 +40,15 @@ class HistoryRecord:
     texted_at: str | None = None
     replies: tuple[dict[str, str], ...] = ()
     variant: str | None = None
+    # The provider's id of the text (native senders; minor version 4), and
+    # what its receipt said: "delivered" or "undelivered" with the code.
+    message_id: str | None = None
+    delivery: str | None = None
+    delivery_error: str | None = None
+
+
+# Keys a newer version may have added to a stored record are dropped on load.
+_RECORD_FIELDS = frozenset(field.name for field in fields(HistoryRecord))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -143,13 +152,24 @@ class Ledger:
         self.mode: str | None = None
         # When HELP was last answered per number (once a day at most).
         self._help_answered: dict[str, date] = {}
+        # Numbers the provider said cannot take texts, with why and when.
+        self._not_textable: dict[str, dict[str, str]] = {}
+        # Receipts of the line's texts, for the analytics sensors.
+        self.delivered_total = 0
+        self.undeliverable_total = 0
+        # The owner's own number, where the test text goes.
+        self.test_number: str | None = None
 
     async def async_load(self) -> None:
         """Load what an earlier run stored."""
         data = await self._store.async_load() or {}
         for record in data.get("history", []):
             record["replies"] = tuple(record.get("replies", ()))
-            self.history.append(HistoryRecord(**record))
+            self.history.append(
+                HistoryRecord(
+                    **{k: v for k, v in record.items() if k in _RECORD_FIELDS}
+                )
+            )
         for number, when in data.get("cooldowns", {}).items():
             if (parsed := dt_util.parse_datetime(when)) is not None:
                 self._cooldowns[number] = parsed
@@ -186,6 +206,19 @@ class Ledger:
             self.mode = mode
         for number, day in data.get("help_answered", {}).items():
             self._help_answered[number] = date.fromisoformat(day)
+        self._load_receipts(data)
+
+    def _load_receipts(self, data: dict[str, Any]) -> None:
+        """Load what the provider told of the line's texts (minor 4)."""
+        self._not_textable = {
+            number: dict(why)
+            for number, why in data.get("not_textable", {}).items()
+            if isinstance(why, dict)
+        }
+        self.delivered_total = int(data.get("delivered_total", 0))
+        self.undeliverable_total = int(data.get("undeliverable_total", 0))
+        if isinstance(number := data.get("test_number"), str):
+            self.test_number = number
 
     async def async_flush(self) -> None:
         """Write pending changes now (the line is unloading or HA stops)."""
@@ -255,6 +288,22 @@ class Ledger:
         return any(
             record.number == number and record.result == "sent"
             for record in self.history
+        )
+
+    def is_not_textable(self, number: str) -> bool:
+        """Return whether the provider said this number cannot take texts."""
+        return number in self._not_textable
+
+    @property
+    def not_textable_count(self) -> int:
+        """Return how many numbers cannot take texts."""
+        return len(self._not_textable)
+
+    def record_of_message(self, message_id: str) -> HistoryRecord | None:
+        """Return the sent text the provider knows by this id."""
+        return next(
+            (record for record in self.history if record.message_id == message_id),
+            None,
         )
 
     def outbox_item(self, call_id: str) -> OutboxItem | None:
@@ -361,6 +410,42 @@ class Ledger:
             return False
         self._schedule_save()
         return True
+
+    def mark_not_textable(self, number: str, reason: str, at: datetime) -> bool:
+        """Never text a number again; return False if it was marked already."""
+        if number in self._not_textable:
+            return False
+        self._not_textable[number] = {"reason": reason, "at": at.isoformat()}
+        self._schedule_save()
+        return True
+
+    def record_delivery(
+        self, message_id: str, *, delivered: bool, error_code: str | None
+    ) -> HistoryRecord | None:
+        """Note a text's final receipt once; None if unknown or already noted."""
+        for index in range(len(self.history) - 1, -1, -1):
+            record = self.history[index]
+            if record.message_id != message_id:
+                continue
+            if record.delivery is not None:
+                return None
+            self.history[index] = record = replace(
+                record,
+                delivery="delivered" if delivered else "undelivered",
+                delivery_error=None if delivered else error_code,
+            )
+            if delivered:
+                self.delivered_total += 1
+            else:
+                self.undeliverable_total += 1
+            self._schedule_save()
+            return record
+        return None
+
+    def set_test_number(self, number: str | None) -> None:
+        """Keep the owner's own number for test texts."""
+        self.test_number = number
+        self._schedule_save()
 
     def attach_reply(self, number: str, text: str, at: datetime) -> str | None:
         """Attach a reply to the newest call texted to this number; return its id."""
@@ -479,6 +564,12 @@ class Ledger:
             "help_answered": {
                 number: day.isoformat() for number, day in self._help_answered.items()
             },
+            "not_textable": {
+                number: dict(why) for number, why in self._not_textable.items()
+            },
+            "delivered_total": self.delivered_total,
+            "undeliverable_total": self.undeliverable_total,
+            "test_number": self.test_number,
         }
 
 

@@ -19,10 +19,12 @@ from .const import (
     EVENT_LEAD_RESOLVED,
     EVENT_MISSED_CALL,
     EVENT_REPLY_RECEIVED,
+    EVENT_TEXT_DELIVERED,
     EVENT_TEXT_FAILED,
     EVENT_TEXT_SCHEDULED,
     EVENT_TEXT_SENT,
     EVENT_TEXT_SKIPPED,
+    EVENT_TEXT_UNDELIVERED,
 )
 
 REASONS = {
@@ -47,6 +49,14 @@ REASONS = {
     "quiet_hours": "it was during quiet hours",
     "answered_later": "they called again and got through",
     "called_back": "you called them back",
+    "landline": "the number cannot receive texts (a landline)",
+}
+
+# What an undelivered text's error code means (SendErrorKind values).
+MEANINGS = {
+    "landline": ": the number cannot receive texts (a landline or unreachable)",
+    "filtered": ": the carrier blocked it (A2P 10DLC registration needed)",
+    "opted_out": ": they opted out of texts at the provider",
 }
 
 
@@ -87,6 +97,12 @@ def _describe(event: Event[dict[str, Any]]) -> str:
         how = RESOLUTIONS.get(str(data.get("resolution")), "")
         late = "" if data.get("within_promise") else " (later than promised)"
         return f"followed up with {who}{how}{late}"
+    if event.event_type == EVENT_TEXT_DELIVERED:
+        return f"delivered the text to {who}"
+    if event.event_type == EVENT_TEXT_UNDELIVERED:
+        code = f" (error {data['error_code']})" if data.get("error_code") else ""
+        meaning = MEANINGS.get(str(data.get("meaning")), "")
+        return f"could not deliver the text to {who}{code}{meaning}"
     if event.event_type == EVENT_TEXT_FAILED:
         retry = " and will try again" if data.get("retry_at") else ""
         return f"could not text {who} back ({data.get('error')}){retry}"
@@ -122,5 +138,7 @@ def async_describe_events(
         EVENT_TEXT_SCHEDULED,
         EVENT_FOLLOW_UP_DUE,
         EVENT_LEAD_RESOLVED,
+        EVENT_TEXT_DELIVERED,
+        EVENT_TEXT_UNDELIVERED,
     ):
         async_describe_event(DOMAIN, event_type, _entry)

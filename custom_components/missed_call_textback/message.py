@@ -15,15 +15,10 @@ from homeassistant.util import dt as dt_util
 
 from . import repairs
 from .business_hours import BusinessHours
-from .const import (
-    DEFAULT_AFTER_HOURS_MESSAGE,
-    DEFAULT_MESSAGE,
-    DEFAULT_RESPONSE_WINDOW,
-    LOGGER,
-    MAX_MESSAGE_LENGTH,
-)
+from .const import LOGGER, MAX_MESSAGE_LENGTH
 from .ledger import OutboxItem
 from .phone import scrub_numbers
+from .presets import DEFAULT_RESPONSE_WINDOW, TEXTS
 
 if TYPE_CHECKING:
     from .settings import LineSettings
@@ -158,10 +153,12 @@ class MessageRenderer:
         missed_at = dt_util.parse_datetime(item.missed_at) or dt_util.utcnow()
         now = dt_util.utcnow()
         after_hours = item.after_hours and bool(settings.after_hours_template.strip())
+        # The fallback speaks the line's language too.
+        preset = TEXTS[settings.language].general
         source, fallback = (
-            (settings.after_hours_template, DEFAULT_AFTER_HOURS_MESSAGE)
+            (settings.after_hours_template, preset.after_hours)
             if after_hours
-            else (variant.message, DEFAULT_MESSAGE)
+            else (variant.message, preset.message)
         )
         state = self._hours.state(missed_at)
         variables = message_variables(
@@ -172,7 +169,7 @@ class MessageRenderer:
             called_at=missed_at,
             details=settings.details_for(variant),
             is_open=state.is_open,
-            next_open=self._hours.describe(state.next_open, now),
+            next_open=self._hours.describe(state.next_open, now, settings.language),
         )
         try:
             text = render(self.template(source), variables)
@@ -206,7 +203,8 @@ class MessageRenderer:
             called_at=now,
             details=settings.details_for(settings.variants[0]),
             is_open=state.is_open,
-            next_open=self._hours.describe(state.next_open, now) or SAMPLE_NEXT_OPEN,
+            next_open=self._hours.describe(state.next_open, now, settings.language)
+            or SAMPLE_NEXT_OPEN,
         )
         try:
             return render(self.template(source), variables)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from homeassistant.core import Context
 
 from .ledger import Ledger, OutboxItem
 from .sender import Sender, SendError
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """A text the sender took; message_id is the provider's id, when it gives one."""
+
+    message_id: str | None
 
 
 class Outbox:
@@ -29,12 +36,12 @@ class Outbox:
         """Persist a new text; returns once it is on disk."""
         await self._ledger.async_put_outbox(item)
 
-    async def async_attempt(
+    async def async_send(
         self, item: OutboxItem, context: Context | None
-    ) -> SendError | None:
+    ) -> Sent | SendError:
         """Send a persisted text once; on success it leaves the outbox."""
         try:
-            await self._sender.async_send(
+            message_id = await self._sender.async_send(
                 number=item.number,
                 message=item.message,
                 caller_name=item.caller_name,
@@ -44,7 +51,7 @@ class Outbox:
         except SendError as err:
             return err
         self._ledger.pop_outbox(item.call_id)
-        return None
+        return Sent(message_id)
 
     async def async_retry_later(self, item: OutboxItem, at: datetime) -> OutboxItem:
         """Persist one more failed attempt and when to try again."""

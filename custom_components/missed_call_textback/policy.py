@@ -46,6 +46,8 @@ class Facts:
     while_busy: bool = False
     # When the text would go out falls in quiet hours that end at this moment.
     quiet_until: datetime | None = None
+    # The provider said the number cannot take texts (a landline).
+    landline: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,8 @@ def decide(
         return Skip(number)
     if (reason := _destination(number, rules)) is not None:
         return Skip(reason)
+    if facts.landline:
+        return Skip(SkipReason.LANDLINE)
     reason = _wish_or_list(number.e164, rules, facts) or _timing(
         rules, facts, ring_time, now
     )

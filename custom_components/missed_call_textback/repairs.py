@@ -131,3 +131,37 @@ def clear_send_problems(hass: HomeAssistant, entry_id: str) -> None:
     """Clear send reports: a text went out, so sending works and caps allow it."""
     for kind in ("notify_missing", "send_failed", "invalid_data", "rate_capped"):
         ir.async_delete_issue(hass, DOMAIN, f"{kind}_{entry_id}")
+
+
+@callback
+def raise_not_textable(
+    hass: HomeAssistant, entry_id: str, line_name: str, number: str
+) -> None:
+    """Tell the owner a caller's number cannot take texts (a landline)."""
+    _create(
+        hass,
+        "not_textable",
+        entry_id,
+        ir.IssueSeverity.WARNING,
+        {"line_name": line_name, "number": number},
+    )
+
+
+@callback
+def raise_filtered(
+    hass: HomeAssistant, entry_id: str, line_name: str, provider: str, code: str
+) -> None:
+    """Report that carriers filter the line's texts (A2P 10DLC registration)."""
+    _create(
+        hass,
+        "texts_filtered",
+        entry_id,
+        ir.IssueSeverity.ERROR,
+        {"line_name": line_name, "provider": provider, "code": code or "-"},
+    )
+
+
+@callback
+def clear_filtered(hass: HomeAssistant, entry_id: str) -> None:
+    """Clear the report: a text of the line was delivered."""
+    ir.async_delete_issue(hass, DOMAIN, f"texts_filtered_{entry_id}")

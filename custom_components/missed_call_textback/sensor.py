@@ -22,6 +22,7 @@ from .data import TextBackConfigEntry
 from .entity import TextBackEntity
 from .leads import Lead, LeadBook, Tally
 from .line import TextBackLine
+from .receipts import takes_receipts
 
 PARALLEL_UPDATES = 0
 
@@ -167,6 +168,23 @@ SENSORS: tuple[TextBackSensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda line: line.source.health().rejected_requests,
         exists_fn=lambda line: line.source.health().rejected_requests is not None,
+    ),
+    # Only a provider's receipts tell; a notify service or actions never do.
+    TextBackSensorDescription(
+        key="delivered",
+        translation_key="delivered",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda line: line.ledger.delivered_total,
+        exists_fn=lambda line: takes_receipts(line.settings.sender),
+    ),
+    TextBackSensorDescription(
+        key="undeliverable",
+        translation_key="undeliverable",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda line: line.ledger.undeliverable_total,
+        exists_fn=lambda line: takes_receipts(line.settings.sender),
     ),
 )
 

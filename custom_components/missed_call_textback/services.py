@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from homeassistant.config_entries import ConfigEntryState
@@ -15,6 +16,7 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.exceptions import (
+    HomeAssistantError,
     ServiceValidationError,
     Unauthorized,
     UnknownUser,
@@ -37,8 +39,10 @@ from .const import (
     SERVICE_OPT_OUT,
     SERVICE_REPORT_MISSED_CALL,
     SERVICE_RESOLVE_LEAD,
+    SERVICE_SEND_TEST_TEXT,
 )
 from .phone import PhoneNumber, normalize_number
+from .send_test import async_send_test_text
 
 if TYPE_CHECKING:
     from .data import TextBackConfigEntry
@@ -78,6 +82,7 @@ HANDLE_REPLY_SCHEMA = _LINE_SCHEMA.extend(
     }
 )
 OPT_SCHEMA = _LINE_SCHEMA.extend({vol.Required(ATTR_NUMBER): _number})
+SEND_TEST_TEXT_SCHEMA = OPT_SCHEMA
 RESOLVE_LEAD_SCHEMA = vol.All(
     _LINE_SCHEMA.extend(
         {
@@ -122,7 +127,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     async def _async_report_missed_call(call: ServiceCall) -> ServiceResponse:
         entry = _resolve_entry(hass, call)
         now = dt_util.utcnow()
-        return await entry.runtime_data.async_handle_missed(
+        return await entry.runtime_data.missed.async_handle_missed(
             call_id=ulid_now(),
             number=call.data[ATTR_NUMBER],
             caller_name=call.data.get(ATTR_CALLER_NAME) or None,
@@ -133,7 +138,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     async def _async_handle_reply(call: ServiceCall) -> ServiceResponse:
         targeted, entries = _resolve_entries(hass, call)
         results = [
-            await entry.runtime_data.async_handle_reply(
+            await entry.runtime_data.replies.async_handle(
                 number=call.data[ATTR_NUMBER],
                 text=call.data[ATTR_TEXT],
                 answer_help=targeted,
@@ -148,7 +153,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         changed: list[JsonValueType] = []
         for entry in entries:
             line = entry.runtime_data
-            if await line.async_set_opt_out(
+            if await line.replies.async_set_opt_out(
                 _e164(call.data[ATTR_NUMBER], line.region),
                 opted_out=call.service == SERVICE_OPT_OUT,
             ):
@@ -162,7 +167,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
             line = entry.runtime_data
             number = call.data.get(ATTR_NUMBER)
             resolved.extend(
-                line.async_resolve_leads(
+                line.follow_ups.async_resolve(
                     number=_e164(number, line.region) if number else None,
                     call_id=call.data.get(ATTR_CALL_ID),
                     context=call.context,
@@ -170,6 +175,13 @@ def async_setup_services(hass: HomeAssistant) -> None:
             )
         return {"resolved": resolved}
 
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_SEND_TEST_TEXT,
+        _admin_only(hass, partial(_async_send_test_text, hass)),
+        schema=SEND_TEST_TEXT_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
     hass.services.async_register(
         DOMAIN,
         SERVICE_RESOLVE_LEAD,
@@ -199,6 +211,24 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=REPORT_MISSED_CALL_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
+
+
+async def _async_send_test_text(
+    hass: HomeAssistant, call: ServiceCall
+) -> ServiceResponse:
+    """Send the line's current message to the owner's number; return the answer."""
+    entry = _resolve_entry(hass, call)
+    result = await async_send_test_text(
+        entry.runtime_data, call.data[ATTR_NUMBER], call.context
+    )
+    if result["result"] != "sent" and not call.return_response:
+        # Nobody reads the response: the failure must show.
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="test_text_failed",
+            translation_placeholders={"error": result["error"]},
+        )
+    return cast("ServiceResponse", result)
 
 
 def _e164(value: str, region: str | None) -> str:

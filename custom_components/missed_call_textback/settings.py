@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from . import hours
@@ -26,6 +27,7 @@ from .const import (
     CONF_BUSY_ONLY,
     CONF_COOLDOWN_HOURS,
     CONF_COUNTRY,
+    CONF_CREDENTIALS,
     CONF_DAILY_CAP,
     CONF_DELAY_SECONDS,
     CONF_FOLLOW_UP_NOTIFY,
@@ -34,6 +36,7 @@ from .const import (
     CONF_HOURLY_CAP,
     CONF_LINE_NAME,
     CONF_MESSAGE,
+    CONF_MESSAGE_LANGUAGE,
     CONF_MIN_RING_SECONDS,
     CONF_NEVER_TEXT,
     CONF_NOTIFY_SERVICE,
@@ -42,6 +45,8 @@ from .const import (
     CONF_QUIET_END,
     CONF_QUIET_HOURS,
     CONF_QUIET_START,
+    CONF_RECEIPT_URL,
+    CONF_RECEIPT_WEBHOOK_ID,
     CONF_REMIND_MINUTES,
     CONF_REPLY_EVENT_TYPE,
     CONF_REPLY_NUMBER_KEY,
@@ -57,19 +62,14 @@ from .const import (
     CONF_TEXT_VOICEMAIL,
     CONF_TRADE,
     CONF_VARIANT_MODE,
-    DEFAULT_AFTER_HOURS_MESSAGE,
     DEFAULT_COOLDOWN_HOURS,
     DEFAULT_DAILY_CAP,
-    DEFAULT_HELP_MESSAGE,
     DEFAULT_HOURLY_CAP,
-    DEFAULT_MESSAGE,
     DEFAULT_QUIET_END,
     DEFAULT_QUIET_START,
     DEFAULT_REMIND_MINUTES,
     DEFAULT_RESPONSE_MINUTES,
-    DEFAULT_RESPONSE_WINDOW,
     DEFAULT_RETRY_MINUTES,
-    DEFAULT_STOP_MESSAGE,
     EXTRA_VARIANTS,
     TWILIO_EVENT,
     TWILIO_NUMBER_KEY,
@@ -84,6 +84,7 @@ from .const import (
 )
 from .message import Details
 from .policy import Rules, home_countries
+from .presets import TEXTS, LanguageTexts, line_language
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,6 +121,8 @@ class LineSettings:
     line_name: str
     business_name: str
     region: str | None
+    # The language of the texts the owner did not write (presets, defaults).
+    language: str
     message_template: str
     after_hours_template: str
     variants: tuple[Variant, ...]
@@ -147,16 +150,29 @@ class LineSettings:
     sender: SenderKind
     notify_service: str
     action: Any
+    # A native sender's credentials (empty for a notify service or actions).
+    credentials: Mapping[str, str]
+    # The webhook a native sender's receipts and replies arrive on: the
+    # source's own when the calls come from the same provider's webhook.
+    receipt_webhook_id: str | None
+    # The URL the provider calls with receipts; None: ask for none.
+    receipt_url: str | None
     replies: ReplySettings
 
     @classmethod
     def from_options(
-        cls, options: Mapping[str, Any], title: str, home_country: str | None
+        cls,
+        options: Mapping[str, Any],
+        title: str,
+        home_country: str | None,
+        home_language: str | None = None,
     ) -> LineSettings:
-        """Parse a line's options (home_country: Home Assistant's country)."""
+        """Parse a line's options (home_*: Home Assistant's country, language)."""
         country = options.get(CONF_COUNTRY) or home_country
         region = str(country) if country else None
-        message = str(options.get(CONF_MESSAGE) or DEFAULT_MESSAGE)
+        language = line_language(options.get(CONF_MESSAGE_LANGUAGE), home_language)
+        texts = TEXTS[language]
+        message = str(options.get(CONF_MESSAGE) or texts.general.message)
         quiet = (
             hours.QuietHours(
                 time.fromisoformat(options.get(CONF_QUIET_START, DEFAULT_QUIET_START)),
@@ -165,15 +181,18 @@ class LineSettings:
             if options.get(CONF_QUIET_HOURS, False)
             else None
         )
+        sender = _sender(options)
+        native = sender not in (SenderKind.NOTIFY, SenderKind.ACTION)
         return cls(
             line_name=str(options.get(CONF_LINE_NAME) or title),
             business_name=str(options.get(CONF_BUSINESS_NAME, "")),
             region=region,
+            language=language,
             message_template=message,
             after_hours_template=str(
-                options.get(CONF_AFTER_HOURS_MESSAGE, DEFAULT_AFTER_HOURS_MESSAGE)
+                options.get(CONF_AFTER_HOURS_MESSAGE, texts.general.after_hours)
             ),
-            variants=_variants(options, message),
+            variants=_variants(options, message, texts),
             variant_mode=VariantMode(options.get(CONF_VARIANT_MODE, VariantMode.OFF)),
             details=Details(
                 booking_link=str(options.get(CONF_BOOKING_LINK, "")),
@@ -207,12 +226,23 @@ class LineSettings:
                 minutes=float(options.get(CONF_REMIND_MINUTES, DEFAULT_REMIND_MINUTES))
             ),
             follow_up_notify=options.get(CONF_FOLLOW_UP_NOTIFY) or None,
-            sender=SenderKind.ACTION
-            if options.get(CONF_SENDER) == SenderKind.ACTION
-            else SenderKind.NOTIFY,
+            sender=sender,
             notify_service=str(options.get(CONF_NOTIFY_SERVICE, "")),
             action=options.get(CONF_ACTION),
-            replies=_reply_settings(options),
+            credentials=MappingProxyType(
+                {
+                    str(key): str(value)
+                    for key, value in (options.get(CONF_CREDENTIALS) or {}).items()
+                    if value is not None
+                }
+                if native
+                else {}
+            ),
+            receipt_webhook_id=(options.get(CONF_RECEIPT_WEBHOOK_ID) or None)
+            if native
+            else None,
+            receipt_url=(options.get(CONF_RECEIPT_URL) or None) if native else None,
+            replies=_reply_settings(options, texts),
         )
 
     def rules(self, mode: Mode) -> Rules:
@@ -249,14 +279,22 @@ class LineSettings:
         )
 
 
-def _variants(options: Mapping[str, Any], message: str) -> tuple[Variant, ...]:
+def _sender(options: Mapping[str, Any]) -> SenderKind:
+    """Return the line's sender; an unknown one reads as a notify service."""
+    try:
+        return SenderKind(options.get(CONF_SENDER, SenderKind.NOTIFY))
+    except ValueError:
+        return SenderKind.NOTIFY
+
+
+def _variants(
+    options: Mapping[str, Any], message: str, texts: LanguageTexts
+) -> tuple[Variant, ...]:
     """Return the message variants in use; the main message is variant a."""
     main = Variant(
         variant_id="a",
         message=message,
-        response_window=str(
-            options.get(CONF_RESPONSE_WINDOW) or DEFAULT_RESPONSE_WINDOW
-        ),
+        response_window=str(options.get(CONF_RESPONSE_WINDOW) or texts.response_window),
         response_minutes=float(
             options.get(CONF_RESPONSE_MINUTES, DEFAULT_RESPONSE_MINUTES)
         ),
@@ -281,7 +319,7 @@ def _variants(options: Mapping[str, Any], message: str) -> tuple[Variant, ...]:
     return tuple(found)
 
 
-def _reply_settings(options: Mapping[str, Any]) -> ReplySettings:
+def _reply_settings(options: Mapping[str, Any], texts: LanguageTexts) -> ReplySettings:
     source = ReplySource(options.get(CONF_REPLY_SOURCE, ReplySource.NONE))
     if source == ReplySource.TWILIO:
         event_type: str | None = TWILIO_EVENT
@@ -300,6 +338,6 @@ def _reply_settings(options: Mapping[str, Any]) -> ReplySettings:
         unsigned=source == ReplySource.TWILIO,
         forward=bool(options.get(CONF_FORWARD_REPLIES, True)),
         stop_confirmation=bool(options.get(CONF_STOP_CONFIRMATION, False)),
-        stop_message=str(options.get(CONF_STOP_MESSAGE, DEFAULT_STOP_MESSAGE)),
-        help_message=str(options.get(CONF_HELP_MESSAGE, DEFAULT_HELP_MESSAGE)),
+        stop_message=str(options.get(CONF_STOP_MESSAGE, texts.stop_message)),
+        help_message=str(options.get(CONF_HELP_MESSAGE, texts.help_message)),
     )

@@ -17,6 +17,7 @@ from .data import TextBackConfigEntry
 from .entity import TextBackEntity
 from .line import TextBackLine
 from .message import async_check_message, missing_details
+from .send_test import owner_number
 from .sms import sms_info
 
 PARALLEL_UPDATES = 0
@@ -58,8 +59,12 @@ async def async_setup_entry(
     async_add_entities: AddEntitiesCallback,
 ) -> None:
     """Set up the message entities of a line."""
+    line = entry.runtime_data
     async_add_entities(
-        TextBackMessage(entry.runtime_data, description) for description in TEXTS
+        [
+            *(TextBackMessage(line, description) for description in TEXTS),
+            TextBackTestNumber(line, TEST_NUMBER),
+        ]
     )
 
 
@@ -78,7 +83,7 @@ class TextBackMessage(TextBackEntity, TextEntity):
         """Return the segment count and encoding of a typical rendered text."""
         if not (source := self.native_value).strip():
             return {"encoding": None, "segments": 0, "length": 0}
-        info = sms_info(self.line.render_preview(source))
+        info = sms_info(self.line.renderer.render_preview(source))
         return {
             "encoding": info.encoding.value,
             "segments": info.segments,
@@ -107,3 +112,30 @@ class TextBackMessage(TextBackEntity, TextEntity):
         self.hass.config_entries.async_update_entry(
             entry, options={**entry.options, self.entity_description.option: value}
         )
+
+
+# The owner's own phone, where the Send test text button sends (kept in the
+# line's Store, so changing it reloads nothing).
+TEST_NUMBER = TextEntityDescription(
+    key="test_number",
+    translation_key="test_number",
+    entity_category=EntityCategory.CONFIG,
+    native_min=0,
+    native_max=32,
+    pattern=r"^[0-9+()./ -]*$",
+)
+
+
+class TextBackTestNumber(TextBackEntity, TextEntity):
+    """The number test texts go to (the owner's own mobile)."""
+
+    @property
+    def native_value(self) -> str:
+        """Return the number, or nothing when none is set."""
+        return self.line.ledger.test_number or ""
+
+    async def async_set_value(self, value: str) -> None:
+        """Keep the number in E.164 (an empty value clears it)."""
+        number = owner_number(self.line, value) if value.strip() else None
+        self.line.ledger.set_test_number(number)
+        self.async_write_shown()

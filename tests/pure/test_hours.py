@@ -10,19 +10,15 @@ import pytest
 
 from custom_components.missed_call_textback.hours import (
     HORIZON_DAYS,
-    HourFormat,
     HoursError,
     Interval,
     OpenState,
     QuietHours,
     WeeklySchedule,
     _instant,
-    default_hour_format,
-    describe_next_open,
     format_dates,
     format_intervals,
     holiday_dates,
-    in_quiet_hours,
     is_open,
     next_change,
     next_close,
@@ -30,10 +26,15 @@ from custom_components.missed_call_textback.hours import (
     open_state,
     parse_dates,
     parse_intervals,
-    quiet_hours_end,
     supported_countries,
     validate_region,
 )
+from custom_components.missed_call_textback.opening_phrases import (
+    HourFormat,
+    default_hour_format,
+    describe_next_open,
+)
+from custom_components.missed_call_textback.quiet import in_quiet_hours, quiet_hours_end
 
 NEW_YORK = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")

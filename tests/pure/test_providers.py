@@ -23,6 +23,7 @@ from custom_components.missed_call_textback.sources.providers import (
     CallEnded,
     CallPlaced,
     CallProgress,
+    DeliveryReport,
     InboundRequest,
     MalformedError,
     Provider,
@@ -865,7 +866,10 @@ def test_fuzzed_json_parses_to_signals_or_malformed(value: object) -> None:
         except MalformedError:
             continue
         assert all(
-            isinstance(s, (CallEnded, CallPlaced, ReplyReceived, CallProgress))
+            isinstance(
+                s,
+                (CallEnded, CallPlaced, ReplyReceived, CallProgress, DeliveryReport),
+            )
             for s in signals
         )
 

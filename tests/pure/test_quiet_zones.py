@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.missed_call_textback.hours import (
-    QuietHours,
+from custom_components.missed_call_textback.hours import QuietHours
+from custom_components.missed_call_textback.phone import time_zones_for
+from custom_components.missed_call_textback.quiet import (
     in_quiet_hours,
     quiet_hours_end,
     quiet_until,
 )
-from custom_components.missed_call_textback.phone import time_zones_for
 
 NIGHT = QuietHours(time(21), time(8))
 NEW_YORK = ZoneInfo("America/New_York")

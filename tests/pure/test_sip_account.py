@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from custom_components.missed_call_textback.sources.sip.ua import Account
+from custom_components.missed_call_textback.sources.sip.register import Account
 
 PASSWORD = "fritz-Pa55word-9c1e"  # noqa: S105
 

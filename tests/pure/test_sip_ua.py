@@ -21,24 +21,28 @@ import pytest
 from custom_components.missed_call_textback.calls import Outcome
 from custom_components.missed_call_textback.sources.sip import ua as sip_ua
 from custom_components.missed_call_textback.sources.sip.digest import parse_params
+from custom_components.missed_call_textback.sources.sip.invite import (
+    caller_of,
+    classify,
+)
 from custom_components.missed_call_textback.sources.sip.message import (
     SipMessage,
     parse,
+)
+from custom_components.missed_call_textback.sources.sip.register import (
+    RETRY_FIRST,
+    Account,
+    Registration,
+    RegState,
 )
 from custom_components.missed_call_textback.sources.sip.ua import (
     MAX_FINISHED,
     MAX_INVITE,
     MAX_VIA,
-    RETRY_FIRST,
     TIMER_H,
-    Account,
     AllowList,
     CallReport,
-    Registration,
-    RegState,
     SipUserAgent,
-    caller_of,
-    classify,
 )
 
 PBX = ("192.168.1.1", 5060)

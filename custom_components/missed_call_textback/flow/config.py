@@ -41,7 +41,6 @@ from ..const import (
     DEFAULT_ANSWERED_STATES,
     DEFAULT_COOLDOWN_HOURS,
     DEFAULT_IDLE_STATES,
-    DEFAULT_MESSAGE,
     DEFAULT_NAME_ATTRIBUTE,
     DEFAULT_NUMBER_ATTRIBUTE,
     DEFAULT_RINGING_STATES,
@@ -52,6 +51,7 @@ from ..const import (
     SourceKind,
 )
 from ..message import Details, async_check_message, missing_details
+from ..presets import texts_for
 from ..sender import NOTIFY_DOMAIN
 from .selectors import text
 
@@ -201,7 +201,10 @@ def texting_schema(
         ),
         vol.Required(
             CONF_MESSAGE,
-            default=defaults.get(CONF_MESSAGE, DEFAULT_MESSAGE),
+            # A new line starts in the owner's language.
+            default=defaults.get(
+                CONF_MESSAGE, texts_for(None, hass.config.language).general.message
+            ),
             # A plain text box: the template selector would reject a syntax
             # error with an untranslated schema error before our check runs.
         ): selector.TextSelector(selector.TextSelectorConfig(multiline=True)),
@@ -327,7 +330,7 @@ def texting_options(user_input: dict[str, Any]) -> dict[str, Any]:
         )
         if user_input.get(key) is not None
     }
-    if options[CONF_SENDER] == SenderKind.ACTION:
+    if options[CONF_SENDER] != SenderKind.NOTIFY:
         options.pop(CONF_NOTIFY_SERVICE, None)
     return options
 
@@ -393,6 +396,7 @@ class ConfigSteps(ConfigFlow):
             step_id="entity",
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
+            last_step=False,
         )
 
     async def async_step_generic(
@@ -411,6 +415,7 @@ class ConfigSteps(ConfigFlow):
                 self.hass, self._data[CONF_ENTITY_ID], user_input or {}
             ),
             errors=errors,
+            last_step=False,
         )
 
     async def async_step_texting(
@@ -426,9 +431,7 @@ class ConfigSteps(ConfigFlow):
             placeholders.update(found)
             if not errors:
                 self._options.update(texting_options(user_input))
-                if user_input[CONF_SENDER] == SenderKind.ACTION:
-                    return await self.async_step_action()
-                return self._async_create()
+                return await self._async_texting_done()
         return self.async_show_form(
             step_id="texting",
             data_schema=texting_schema(
@@ -439,6 +442,12 @@ class ConfigSteps(ConfigFlow):
             errors=errors,
             description_placeholders=placeholders,
         )
+
+    async def _async_texting_done(self) -> ConfigFlowResult:
+        """Go on to the sender's own step, if it has one (flow.senders adds more)."""
+        if self._options[CONF_SENDER] == SenderKind.ACTION:
+            return await self.async_step_action()
+        return self._async_create()
 
     async def async_step_action(
         self, user_input: dict[str, Any] | None = None

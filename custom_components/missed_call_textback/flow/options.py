@@ -25,6 +25,7 @@ from ..const import (
     CONF_BUSINESS_NAME,
     CONF_COOLDOWN_HOURS,
     CONF_COUNTRY,
+    CONF_CREDENTIALS,
     CONF_DAILY_CAP,
     CONF_FOLLOW_UP_NOTIFY,
     CONF_FORWARD_REPLIES,
@@ -32,10 +33,13 @@ from ..const import (
     CONF_HOURLY_CAP,
     CONF_LINE_NAME,
     CONF_MESSAGE,
+    CONF_MESSAGE_LANGUAGE,
     CONF_MIN_RING_SECONDS,
     CONF_NEVER_TEXT,
     CONF_NOTIFY_SERVICE,
     CONF_PRESET,
+    CONF_RECEIPT_URL,
+    CONF_RECEIPT_WEBHOOK_ID,
     CONF_REMIND_MINUTES,
     CONF_REPLY_EVENT_TYPE,
     CONF_REPLY_NUMBER_KEY,
@@ -47,11 +51,9 @@ from ..const import (
     CONF_STOP_MESSAGE,
     CONF_TEXT_VOICEMAIL,
     DEFAULT_DAILY_CAP,
-    DEFAULT_HELP_MESSAGE,
     DEFAULT_HOURLY_CAP,
     DEFAULT_REMIND_MINUTES,
     DEFAULT_RETRY_MINUTES,
-    DEFAULT_STOP_MESSAGE,
     MAX_RETRIES,
     Preset,
     ReplySource,
@@ -59,6 +61,7 @@ from ..const import (
 )
 from ..message import async_check_message
 from ..phone import PhoneNumber, normalize_number
+from ..presets import LanguageTexts, texts_for
 from ..sender import NOTIFY_DOMAIN
 from .config import (
     async_action_step,
@@ -68,7 +71,7 @@ from .config import (
 )
 from .errors import FlowError
 from .selectors import text
-from .timing import TimingOptionsFlow
+from .senders import SenderOptionsSteps, is_native
 
 _TEXTING_KEYS = frozenset(
     {
@@ -79,6 +82,10 @@ _TEXTING_KEYS = frozenset(
         CONF_COOLDOWN_HOURS,
         CONF_TEXT_VOICEMAIL,
         CONF_COUNTRY,
+        # A native sender's step sets them again; any other sender drops them.
+        CONF_CREDENTIALS,
+        CONF_RECEIPT_WEBHOOK_ID,
+        CONF_RECEIPT_URL,
     }
 )
 _LIST_KEYS = (CONF_NEVER_TEXT, CONF_BLOCKLIST, CONF_ALLOWLIST)
@@ -209,7 +216,7 @@ def _clean_rules(user_input: dict[str, Any], region: str | None) -> dict[str, An
     }
 
 
-def _replies_schema(defaults: Mapping[str, Any]) -> vol.Schema:
+def _replies_schema(defaults: Mapping[str, Any], texts: LanguageTexts) -> vol.Schema:
     return vol.Schema(
         {
             vol.Required(
@@ -240,11 +247,11 @@ def _replies_schema(defaults: Mapping[str, Any]) -> vol.Schema:
             ): selector.BooleanSelector(),
             vol.Required(
                 CONF_STOP_MESSAGE,
-                default=defaults.get(CONF_STOP_MESSAGE, DEFAULT_STOP_MESSAGE),
+                default=defaults.get(CONF_STOP_MESSAGE, texts.stop_message),
             ): selector.TextSelector(selector.TextSelectorConfig(multiline=True)),
             vol.Required(
                 CONF_HELP_MESSAGE,
-                default=defaults.get(CONF_HELP_MESSAGE, DEFAULT_HELP_MESSAGE),
+                default=defaults.get(CONF_HELP_MESSAGE, texts.help_message),
             ): selector.TextSelector(selector.TextSelectorConfig(multiline=True)),
         }
     )
@@ -279,7 +286,7 @@ def _clean_replies(user_input: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-class TextBackOptionsFlow(TimingOptionsFlow):
+class TextBackOptionsFlow(SenderOptionsSteps):
     """Edit a line: texting, hours, timing, messages, variants, rules, replies."""
 
     async def async_step_init(
@@ -383,6 +390,8 @@ class TextBackOptionsFlow(TimingOptionsFlow):
                 }
                 if user_input[CONF_SENDER] == SenderKind.ACTION:
                     return await self.async_step_action()
+                if is_native(user_input[CONF_SENDER]):
+                    return await self.async_step_sender()
                 return self._async_save()
         defaults = user_input or entry.options
         schema = vol.Schema(
@@ -455,7 +464,13 @@ class TextBackOptionsFlow(TimingOptionsFlow):
                 return self._async_save()
         return self.async_show_form(
             step_id="replies",
-            data_schema=_replies_schema(user_input or entry.options),
+            data_schema=_replies_schema(
+                user_input or entry.options,
+                # The default answers speak the line's language.
+                texts_for(
+                    entry.options.get(CONF_MESSAGE_LANGUAGE), self.hass.config.language
+                ),
+            ),
             errors=errors,
             description_placeholders=placeholders,
         )

@@ -240,7 +240,9 @@ class SipSteps(ConfigSteps):
                 **_sip_schema(defaults),
             }
         )
-        return self.async_show_form(step_id="sip", data_schema=schema, errors=errors)
+        return self.async_show_form(
+            step_id="sip", data_schema=schema, errors=errors, last_step=False
+        )
 
     async def async_step_sip_register(
         self, user_input: dict[str, Any] | None = None
@@ -261,6 +263,7 @@ class SipSteps(ConfigSteps):
             step_id="sip_register",
             data_schema=_register_schema(user_input or self._data),
             errors=errors,
+            last_step=self.source == SOURCE_RECONFIGURE,
         )
 
     async def async_step_reconfigure_sip(

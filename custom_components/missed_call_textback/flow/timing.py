@@ -24,6 +24,7 @@ from ..const import (
     CONF_HOURS_SOURCE,
     CONF_LINE_NAME,
     CONF_MESSAGE,
+    CONF_MESSAGE_LANGUAGE,
     CONF_MESSAGE_PRESET,
     CONF_QUIET_ACTION,
     CONF_QUIET_CLOCK,
@@ -38,16 +39,12 @@ from ..const import (
     CONF_TRADE,
     CONF_VARIANT_MODE,
     CONF_WEEKDAYS,
-    DEFAULT_AFTER_HOURS_MESSAGE,
-    DEFAULT_MESSAGE,
     DEFAULT_OPEN_HOURS,
     DEFAULT_QUIET_END,
     DEFAULT_QUIET_START,
     DEFAULT_RESPONSE_MINUTES,
-    DEFAULT_RESPONSE_WINDOW,
     EXTRA_VARIANTS,
     MAX_DELAY_SECONDS,
-    PRESET_MESSAGES,
     QUIET_PRESETS,
     HoursSource,
     MessagePreset,
@@ -58,6 +55,7 @@ from ..const import (
     variant_key,
 )
 from ..message import Details, async_check_message, missing_details
+from ..presets import AUTO, LANGUAGES, TEXTS, LanguageTexts, texts_for
 from .errors import FlowError
 from .selectors import choice, text
 
@@ -66,6 +64,7 @@ _DEFAULT_DAYS = dict.fromkeys(CONF_WEEKDAYS[:5], DEFAULT_OPEN_HOURS)
 # A week's response window is the longest promise worth tracking.
 MAX_RESPONSE_MINUTES = 7 * 24 * 60
 _DETAIL_FIELDS = (CONF_BOOKING_LINK, CONF_TRADE, CONF_SERVICE_AREA)
+_DEFAULT_WINDOWS = frozenset(texts.response_window for texts in TEXTS.values())
 
 
 def _minutes() -> selector.NumberSelector:
@@ -259,15 +258,22 @@ def _timetext(value: str) -> str:
     return value if value.count(":") == 2 else f"{value}:00"
 
 
-def messages_schema(defaults: Mapping[str, Any]) -> vol.Schema:
-    """Return the messages form: preset, after-hours message and details."""
+def messages_schema(defaults: Mapping[str, Any], texts: LanguageTexts) -> vol.Schema:
+    """Return the messages form: preset, language, after-hours message, details.
+
+    texts: the line's language, for what the form suggests.
+    """
     # A form sent back (it has the preset) left out an emptied message.
-    after_hours = "" if CONF_MESSAGE_PRESET in defaults else DEFAULT_AFTER_HOURS_MESSAGE
+    after_hours = "" if CONF_MESSAGE_PRESET in defaults else texts.general.after_hours
     return vol.Schema(
         {
             vol.Required(CONF_MESSAGE_PRESET, default=MessagePreset.KEEP): choice(
                 CONF_MESSAGE_PRESET, [preset.value for preset in MessagePreset]
             ),
+            vol.Required(
+                CONF_MESSAGE_LANGUAGE,
+                default=defaults.get(CONF_MESSAGE_LANGUAGE, AUTO),
+            ): choice(CONF_MESSAGE_LANGUAGE, [AUTO, *LANGUAGES]),
             vol.Optional(
                 CONF_AFTER_HOURS_MESSAGE,
                 description={
@@ -289,7 +295,7 @@ def messages_schema(defaults: Mapping[str, Any]) -> vol.Schema:
             ): text(),
             vol.Required(
                 CONF_RESPONSE_WINDOW,
-                default=defaults.get(CONF_RESPONSE_WINDOW, DEFAULT_RESPONSE_WINDOW),
+                default=defaults.get(CONF_RESPONSE_WINDOW, texts.response_window),
             ): text(),
             vol.Required(
                 CONF_RESPONSE_MINUTES,
@@ -387,14 +393,26 @@ class TimingOptionsFlow(OptionsFlow):
             cleaned[CONF_AFTER_HOURS_MESSAGE] = str(
                 user_input.get(CONF_AFTER_HOURS_MESSAGE) or ""
             )
-            message = str(entry.options.get(CONF_MESSAGE) or DEFAULT_MESSAGE)
+            cleaned[CONF_MESSAGE_LANGUAGE] = user_input[CONF_MESSAGE_LANGUAGE]
+            chosen = texts_for(
+                cleaned[CONF_MESSAGE_LANGUAGE], self.hass.config.language
+            )
+            message = str(entry.options.get(CONF_MESSAGE) or chosen.general.message)
             preset = MessagePreset(user_input[CONF_MESSAGE_PRESET])
             if preset is not MessagePreset.KEEP:
-                message, cleaned[CONF_AFTER_HOURS_MESSAGE] = PRESET_MESSAGES[preset]
-                cleaned[CONF_MESSAGE] = message
+                texts = chosen.presets[preset]
+                message = cleaned[CONF_MESSAGE] = texts.message
+                cleaned[CONF_AFTER_HOURS_MESSAGE] = texts.after_hours
+                # The form suggested a window in the language shown before.
+                if cleaned[CONF_RESPONSE_WINDOW] in _DEFAULT_WINDOWS:
+                    cleaned[CONF_RESPONSE_WINDOW] = chosen.response_window
             try:
                 self._check_texts(
-                    message, cleaned[CONF_AFTER_HOURS_MESSAGE], cleaned, entry.options
+                    message,
+                    cleaned[CONF_AFTER_HOURS_MESSAGE],
+                    cleaned,
+                    entry.options,
+                    chosen,
                 )
             except FlowError as err:
                 errors[err.field] = err.key
@@ -405,7 +423,13 @@ class TimingOptionsFlow(OptionsFlow):
                 return self._async_save()
         return self.async_show_form(
             step_id="messages",
-            data_schema=messages_schema(user_input or entry.options),
+            data_schema=messages_schema(
+                user_input or entry.options,
+                texts_for(
+                    (user_input or entry.options).get(CONF_MESSAGE_LANGUAGE),
+                    self.hass.config.language,
+                ),
+            ),
             errors=errors,
             description_placeholders=placeholders,
         )
@@ -416,12 +440,13 @@ class TimingOptionsFlow(OptionsFlow):
         after_hours: str,
         cleaned: Mapping[str, Any],
         options: Mapping[str, Any],
+        texts: LanguageTexts,
     ) -> None:
         details = Details(
             booking_link=cleaned[CONF_BOOKING_LINK],
             trade=cleaned[CONF_TRADE],
             service_area=cleaned[CONF_SERVICE_AREA],
-            response_window=cleaned[CONF_RESPONSE_WINDOW] or DEFAULT_RESPONSE_WINDOW,
+            response_window=cleaned[CONF_RESPONSE_WINDOW] or texts.response_window,
         )
         if after_hours.strip():
             try:

@@ -14,13 +14,18 @@ from homeassistant.helpers import selector
 
 from ..compat import vol
 from ..const import CONF_BUSINESS_NAME, CONF_LINE_NAME, CONF_SOURCE, SourceKind
+from ..public_url import PublicUrl, async_public_webhook_url
 from ..sources.providers import FieldKind, FormField, ProviderDescription, ProviderKind
 from ..sources.providers.registry import PROVIDERS
 from ..sources.webhook import webhook_url
-from ..sources.webhook_config import CONF_PROVIDER, CONF_WEBHOOK_ID
+from ..sources.webhook_config import CONF_PROVIDER, CONF_PUBLIC_URL, CONF_WEBHOOK_ID
 from .config import ConfigSteps
 from .selectors import text
 
+# Providers that post from the internet: they need a public https URL.
+_INTERNET_PROVIDERS = frozenset(
+    {ProviderKind.TWILIO, ProviderKind.QUO, ProviderKind.TELNYX}
+)
 _TEXT_KINDS = {
     FieldKind.TEXT: selector.TextSelectorType.TEXT,
     FieldKind.PASSWORD: selector.TextSelectorType.PASSWORD,
@@ -113,31 +118,45 @@ class WebhookSteps(ConfigSteps):
                 ),
             }
         )
-        return self.async_show_form(step_id="webhook", data_schema=schema)
+        return self.async_show_form(
+            step_id="webhook", data_schema=schema, last_step=False
+        )
 
     async def _async_provider_step(
         self, description: ProviderDescription, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
         errors: dict[str, str] = {}
+        public = await self._async_public_url(description)
         if user_input is not None:
             cleaned = description.clean(user_input)
             errors = description.errors(cleaned)
             if not errors:
+                if public.cloudhook and not cleaned.get(CONF_PUBLIC_URL, True):
+                    # Twilio signs the URL it calls: the cloudhook, not ours.
+                    cleaned[CONF_PUBLIC_URL] = public.url
                 self._data.update(cleaned)
                 if self.source == SOURCE_RECONFIGURE:
                     return self.async_update_reload_and_abort(
                         self._get_reconfigure_entry(), data=self._data
                     )
                 return await self._async_url_step(description, None)
+        elif public.why:
+            errors = {"base": public.why}
         return self.async_show_form(
             step_id=f"webhook_{description.translation_key}",
             data_schema=_provider_schema(description, user_input or self._data),
             errors=errors,
-            description_placeholders={"url": self._url()},
+            description_placeholders={"url": public.url},
+            last_step=self.source == SOURCE_RECONFIGURE,
         )
 
-    def _url(self) -> str:
-        return webhook_url(self.hass, self._data[CONF_WEBHOOK_ID])
+    async def _async_public_url(self, description: ProviderDescription) -> PublicUrl:
+        """Return the URL the provider should call, and whether it can."""
+        webhook_id = self._data[CONF_WEBHOOK_ID]
+        if description.kind not in _INTERNET_PROVIDERS:
+            # ha-sip and most generic senders post from the local network.
+            return PublicUrl(url=webhook_url(self.hass, webhook_id), reachable=True)
+        return await async_public_webhook_url(self.hass, webhook_id)
 
     async def _async_url_step(
         self, description: ProviderDescription, user_input: dict[str, Any] | None
@@ -146,13 +165,16 @@ class WebhookSteps(ConfigSteps):
             if self.source == SOURCE_RECONFIGURE:
                 return self.async_abort(reason="reconfigure_successful")
             return await self.async_step_texting()
+        public = await self._async_public_url(description)
         return self.async_show_form(
             step_id=f"webhook_url_{description.translation_key}",
             data_schema=vol.Schema({}),
+            errors={"base": public.why} if public.why else {},
             description_placeholders={
-                "url": self._url(),
+                "url": public.url,
                 "webhook_id": self._data[CONF_WEBHOOK_ID],
             },
+            last_step=self.source == SOURCE_RECONFIGURE,
         )
 
     async def async_step_reconfigure_webhook(

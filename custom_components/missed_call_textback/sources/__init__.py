@@ -5,7 +5,8 @@ and offers the same small interface: ``async_start`` starts listening and
 returns the callback that stops it. What a source hears goes to the line's
 ``LineSink``: call signals through the sink's tracker (or, for sources that
 only learn a call's outcome, straight to ``calls_ended``), callbacks the owner
-placed through ``call_placed``, and callers' replies through ``reply_received``.
+placed through ``call_placed``, callers' replies through ``reply_received``,
+and the provider's receipts of the line's texts through ``delivery_reported``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, Protocol
 from homeassistant.core import CALLBACK_TYPE
 
 from ..calls import CallTracker, EndedCall
+from .providers import DeliveryReport
 
 type EndedCallsCallback = Callable[[list[EndedCall]], None]
 
@@ -80,6 +82,9 @@ class LineSink(Protocol):
 
         verified is False when nothing proved who sent it (no signature).
         """
+
+    def delivery_reported(self, report: DeliveryReport, *, verified: bool) -> None:
+        """Take what the provider learned of a text the line sent."""
 
 
 class CallSource(Protocol):

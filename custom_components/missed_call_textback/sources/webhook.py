@@ -25,6 +25,8 @@ from homeassistant.util import dt as dt_util
 
 from ..calls import EndedCall, Outcome
 from ..const import (
+    CONF_RECEIPT_URL,
+    CONF_RECEIPT_WEBHOOK_ID,
     CONF_REPLY_SOURCE,
     DOMAIN,
     LOGGER,
@@ -37,6 +39,7 @@ from .providers import (
     CallEnded,
     CallPlaced,
     CallProgress,
+    DeliveryReport,
     InboundRequest,
     MalformedError,
     Provider,
@@ -88,6 +91,8 @@ class SignalDispatcher:
                     self._sink.reply_received(
                         signal.number, signal.text, verified=self.verified
                     )
+            elif isinstance(signal, DeliveryReport):
+                self._sink.delivery_reported(signal, verified=self.verified)
             else:
                 self._progress(signal, now)
 
@@ -144,9 +149,14 @@ class WebhookSource(QuietSource):
         sink: LineSink,
         now: Callable[[], datetime],
         public_url: str | None = None,
+        receipt_url: str | None = None,
         on_rejected: Callable[[], None],
     ) -> None:
-        """Initialize the source."""
+        """Initialize the source.
+
+        receipt_url is the URL a native sender asks its receipts at, when they
+        come to this webhook: the provider signs it, not the calls' URL.
+        """
         self._hass = hass
         self._name = name
         self.webhook_id = webhook_id
@@ -155,6 +165,7 @@ class WebhookSource(QuietSource):
         self._now = now
         self._description = description
         self._public_url = public_url
+        self._receipt_url = receipt_url
         self._on_rejected = on_rejected
         self.rejected = 0
         self._warned = False
@@ -243,10 +254,11 @@ class WebhookSource(QuietSource):
         """Return the URLs a provider may have signed, the likeliest first."""
         query = f"?{request.query_string}" if request.query_string else ""
         path = webhook.async_generate_path(self.webhook_id)
-        urls: list[str] = []
-        if self._public_url:
-            public = self._public_url
-            urls.append(public if "?" in public else public + query)
+        urls = [
+            public if "?" in public else public + query
+            for public in (self._public_url, self._receipt_url)
+            if public
+        ]
         with contextlib.suppress(NoURLAvailableError):
             external = get_url(self._hass, allow_internal=False, allow_cloud=False)
             urls.append(external + path + query)
@@ -337,6 +349,9 @@ def build_webhook_source(
         # a webhook; the line's replies option may already take its messages.
         replies = entry.options.get(CONF_REPLY_SOURCE) != ReplySource.TWILIO
         return TwilioEventSource(hass, sink, dt_util.utcnow, replies=replies)
+    options = entry.options
+    # A native sender of the same provider has its receipts sent here.
+    takes_receipts = options.get(CONF_RECEIPT_WEBHOOK_ID) == data[CONF_WEBHOOK_ID]
     return WebhookSource(
         hass,
         name=entry.title,
@@ -346,6 +361,9 @@ def build_webhook_source(
         sink=sink,
         now=dt_util.utcnow,
         public_url=str(data.get(CONF_PUBLIC_URL) or "") or None,
+        receipt_url=(str(options.get(CONF_RECEIPT_URL) or "") or None)
+        if takes_receipts
+        else None,
         on_rejected=on_rejected,
     )
 

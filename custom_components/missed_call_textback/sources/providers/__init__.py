@@ -81,7 +81,24 @@ class CallProgress:
     caller_name: str | None = None
 
 
-type ProviderSignal = CallEnded | CallPlaced | ReplyReceived | CallProgress
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """What the provider learned of a text the line sent (a status callback).
+
+    final is False for a step on the way (queued, sent to the carrier): only a
+    final report says whether the text reached the phone. error_code is the
+    provider's own code for an undelivered text, when it gives one.
+    """
+
+    message_id: str
+    delivered: bool
+    error_code: str | None
+    final: bool
+
+
+type ProviderSignal = (
+    CallEnded | CallPlaced | ReplyReceived | CallProgress | DeliveryReport
+)
 
 
 class Provider(Protocol):

@@ -7,7 +7,9 @@ with the base64-decoded signing key over ``<timestamp>.<raw body>``. Webhooks
 of Quo's newer webhook API sign the Standard Webhooks way (``webhook-id``,
 ``webhook-timestamp`` in seconds, ``webhook-signature: v1,<base64>`` over
 ``<id>.<timestamp>.<raw body>`` with a ``whsec_`` key); both signatures are
-checked, but only the legacy payload (``data.object``) is read.
+checked. Calls and replies are read from the legacy payload (``data.object``)
+only; delivery receipts from both: the legacy ``message.delivered`` and the
+newer API's ``message.delivered`` / ``message.failed`` (``data.resource``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any, Final
 from . import (
     CallEnded,
     CallPlaced,
+    DeliveryReport,
     FieldKind,
     FormErrors,
     FormField,
@@ -41,6 +44,9 @@ from . import (
 CONTENT_TYPE = "application/json"
 CONF_SIGNING_KEY: Final = "signing_key"
 LEGACY_HEADER = "openphone-signature"
+# Receipts of a text the line sent; Quo tells only the end of its way.
+_DELIVERED = "message.delivered"
+_RECEIPTS = frozenset({_DELIVERED, "message.failed"})
 _STANDARD_PREFIX = "whsec_"
 
 
@@ -110,18 +116,24 @@ class QuoProvider:
         """Read one Quo event."""
         event = json_object(request.body)
         data = event.get("data")
+        kind = event.get("type")
         if isinstance(data, dict) and "resource" in data and "object" not in data:
             # The beta webhook API's envelope: signed like the rest, but its
-            # resources are not documented enough to read calls from yet.
+            # resources are not documented enough to read calls from yet;
+            # its receipts name the message the line sent.
+            resource = data["resource"]
+            if kind in _RECEIPTS and isinstance(resource, dict):
+                return [_delivery_report(resource, delivered=kind == _DELIVERED)]
             return []
         obj = data.get("object") if isinstance(data, dict) else None
-        kind = event.get("type")
         if not isinstance(kind, str) or not isinstance(obj, dict):
             raise MalformedError("not a Quo event")
         if kind == "call.completed":
             return _call(obj)
         if kind == "message.received":
             return _message(obj)
+        if kind == _DELIVERED:
+            return [_delivery_report(obj, delivered=True)]
         return []
 
 
@@ -159,6 +171,25 @@ def _message(obj: dict[str, Any]) -> list[ProviderSignal]:
     if number is None or not isinstance(text, str):
         raise MalformedError("a message without sender or text")
     return [ReplyReceived(number=number, text=text)]
+
+
+def _delivery_report(message: dict[str, Any], *, delivered: bool) -> DeliveryReport:
+    message_id = text_or_none(message.get("id"))
+    if message_id is None:
+        raise MalformedError("a message status without its message")
+    # Unverified: Quo says message.failed "includes a carrier or provider
+    # error code when available" without naming the field here; errorCode
+    # and error.code are read, and a report without either still counts.
+    error = message.get("error")
+    code = text_or_none(message.get("errorCode")) or (
+        text_or_none(error.get("code")) if isinstance(error, dict) else None
+    )
+    return DeliveryReport(
+        message_id=message_id,
+        delivered=delivered,
+        error_code=None if delivered else code,
+        final=True,
+    )
 
 
 def _build(data: Mapping[str, Any]) -> QuoProvider:

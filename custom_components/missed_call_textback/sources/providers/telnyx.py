@@ -1,4 +1,8 @@
-"""Telnyx: call.hangup, call.initiated and message.received webhooks.
+"""Telnyx: call.hangup, call.initiated and message.* webhooks.
+
+message.received is a caller's reply; message.sent and message.finalized tell
+what became of a text the line sent (``payload.to[].status``, with
+``payload.errors[].code`` when it was not delivered).
 
 Telnyx signs with ed25519: ``telnyx-signature-ed25519`` (base64) over
 ``<telnyx-timestamp>|<raw body>``, checked with the account's public key as
@@ -18,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from . import (
     CallEnded,
     CallPlaced,
+    DeliveryReport,
     FormErrors,
     FormField,
     InboundRequest,
@@ -39,6 +44,10 @@ SIGNATURE_HEADER = "telnyx-signature-ed25519"
 TIMESTAMP_HEADER = "telnyx-timestamp"
 # Hang-up causes of an incoming call nobody answered.
 MISSED_CAUSES = frozenset({"no_answer", "originator_cancel", "timeout", "user_busy"})
+# A recipient's status in message.finalized: delivered, or given up on.
+# delivery_unconfirmed (the carrier sent no receipt) tells neither.
+DELIVERED_STATUSES = frozenset({"delivered"})
+UNDELIVERED_STATUSES = frozenset({"delivery_failed", "sending_failed", "expired"})
 
 
 def load_public_key(key: str) -> Ed25519PublicKey | None:
@@ -92,6 +101,8 @@ class TelnyxProvider:
             return [CallPlaced(number=to)] if to else []
         if kind == "message.received":
             return _message(payload)
+        if kind in ("message.sent", "message.finalized"):
+            return [_delivery_report(payload, finalized=kind == "message.finalized")]
         return []
 
 
@@ -125,6 +136,28 @@ def _message(payload: dict[str, Any]) -> list[ProviderSignal]:
     if number is None or not isinstance(text, str):
         raise MalformedError("a message without sender or text")
     return [ReplyReceived(number=number, text=text)]
+
+
+def _delivery_report(payload: dict[str, Any], *, finalized: bool) -> DeliveryReport:
+    message_id = text_or_none(payload.get("id"))
+    if message_id is None:
+        raise MalformedError("a message status without its message")
+    # The line texts one number per message: the first recipient is it.
+    recipients = payload.get("to")
+    recipient = recipients[0] if isinstance(recipients, list) and recipients else {}
+    if not isinstance(recipient, dict):
+        recipient = {}
+    status = text_or_none(recipient.get("status"))
+    errors = payload.get("errors")
+    error = errors[0] if isinstance(errors, list) and errors else {}
+    code = text_or_none(error.get("code")) if isinstance(error, dict) else None
+    delivered = status in DELIVERED_STATUSES
+    return DeliveryReport(
+        message_id=message_id,
+        delivered=delivered,
+        error_code=None if delivered else code,
+        final=finalized and (delivered or status in UNDELIVERED_STATUSES),
+    )
 
 
 def _build(data: Mapping[str, Any]) -> TelnyxProvider:

@@ -1,4 +1,4 @@
-"""Twilio: voice status and <Dial action> callbacks, inbound SMS.
+"""Twilio: voice status and <Dial action> callbacks, inbound SMS, SMS status callbacks.
 
 Twilio posts form fields and signs them: X-Twilio-Signature is
 Base64(HMAC-SHA1(auth token, URL + each field name and value, sorted by name)).
@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 from . import (
     CallEnded,
     CallPlaced,
+    DeliveryReport,
     FieldKind,
     FormErrors,
     FormField,
@@ -44,6 +45,11 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 # that mean nobody picked up.
 MISSED_STATUSES = frozenset({"no-answer", "busy", "failed", "canceled"})
 ANSWERED_STATUSES = frozenset({"completed", "answered"})
+# MessageStatus of a status callback that ends a text's way: it reached the
+# phone ("read" is WhatsApp's), or Twilio gave up on it (ErrorCode says why).
+# queued, accepted, sending, sent and scheduled are steps on the way.
+DELIVERED_STATUSES = frozenset({"delivered", "read"})
+UNDELIVERED_STATUSES = frozenset({"undelivered", "failed"})
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 HMAC_SHA1 = "HMAC_SHA1"
 HMAC_SHA256 = "HMAC_SHA256"
@@ -206,6 +212,8 @@ def parse_fields(fields: Mapping[str, object]) -> list[ProviderSignal]:
         return [ReplyReceived(number=number, text=text)]
     call_sid = text_or_none(fields.get("CallSid"))
     if call_sid is None:
+        if "MessageStatus" in fields:
+            return [_delivery_report(fields)]
         raise MalformedError("neither a call nor a message")
     direction = str(fields.get("Direction") or "inbound")
     if direction != "inbound":
@@ -228,6 +236,20 @@ def parse_fields(fields: Mapping[str, object]) -> list[ProviderSignal]:
             missed=status in MISSED_STATUSES,
         )
     ]
+
+
+def _delivery_report(fields: Mapping[str, object]) -> DeliveryReport:
+    """Read the status callback Twilio posts for a text the line sent."""
+    message_sid = text_or_none(fields.get("MessageSid"))
+    status = str(fields.get("MessageStatus") or "").strip().lower()
+    if message_sid is None or not status:
+        raise MalformedError("a message status without its message")
+    return DeliveryReport(
+        message_id=message_sid,
+        delivered=status in DELIVERED_STATUSES,
+        error_code=text_or_none(fields.get("ErrorCode")),
+        final=status in DELIVERED_STATUSES or status in UNDELIVERED_STATUSES,
+    )
 
 
 def _build(data: Mapping[str, Any]) -> TwilioProvider:

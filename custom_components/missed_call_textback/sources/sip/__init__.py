@@ -39,16 +39,10 @@ from .const import (
     DEFAULT_SIP_PORT,
     SipMode,
 )
+from .endpoint import Address
 from .message import ascii_uint
-from .ua import (
-    Account,
-    Address,
-    AllowList,
-    CallReport,
-    Registration,
-    RegState,
-    SipUserAgent,
-)
+from .register import Account, Registration, RegState
+from .ua import AllowList, CallReport, SipUserAgent
 
 BIND_HOST = "0.0.0.0"  # noqa: S104 - the PBX is elsewhere on the LAN
 
