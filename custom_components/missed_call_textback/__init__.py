@@ -7,12 +7,14 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
-from .const import DOMAIN
+from .const import CONF_RECEIPT_WEBHOOK_ID, DOMAIN
 from .data import TextBackConfigEntry
 from .ledger import Ledger
 from .line import TextBackLine
+from .public_url import async_delete_cloudhooks
 from .services import async_setup_services
 from .sources.build import build_source
+from .sources.webhook_config import CONF_WEBHOOK_ID
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -52,8 +54,17 @@ async def async_unload_entry(hass: HomeAssistant, entry: TextBackConfigEntry) ->
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: TextBackConfigEntry) -> None:
-    """Delete a removed line's stored history."""
+    """Delete a removed line's stored history and its cloudhooks."""
     await Ledger(hass, entry.entry_id).async_remove()
+    webhook_ids = [
+        webhook_id
+        for webhook_id in (
+            entry.data.get(CONF_WEBHOOK_ID),
+            entry.options.get(CONF_RECEIPT_WEBHOOK_ID),
+        )
+        if isinstance(webhook_id, str)
+    ]
+    await async_delete_cloudhooks(hass, webhook_ids)
 
 
 async def _async_options_updated(

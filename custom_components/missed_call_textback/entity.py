@@ -8,6 +8,7 @@ from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
+from .changes import Change
 from .const import DOMAIN
 from .line import TextBackLine
 
@@ -17,8 +18,9 @@ class TextBackEntity(Entity):
 
     _attr_has_entity_name = True
     _attr_should_poll = False
-    # Entities whose state derives from the line's counters redraw on each change.
-    _follows_line = True
+    # What of the line the entity shows: it is asked after changes to these
+    # only (Change.NONE: it writes its own state, e.g. the Call event entity).
+    _shows = Change.ALL
 
     def __init__(self, line: TextBackLine, description: EntityDescription) -> None:
         """Initialize the entity."""
@@ -37,20 +39,23 @@ class TextBackEntity(Entity):
     _last_shown: tuple[Any, ...] | None = None
 
     async def async_added_to_hass(self) -> None:
-        """Follow the line's changes."""
+        """Follow the changes of the line that the entity shows."""
         await super().async_added_to_hass()
-        if self._follows_line:
-            self.async_on_remove(self.line.async_add_listener(self._async_line_changed))
+        if self._shows:
+            self.async_on_remove(
+                self.line.async_add_listener(self._async_line_changed, self._shows)
+            )
 
     @callback
     def _async_line_changed(self) -> None:
         """Write the state only when what the entity shows changed.
 
-        The line tells every entity about every change (a text, a reply, a
-        counter); most of them show something else and stay as they are.
+        The line calls only the entities showing a topic that changed; a
+        counter at a cap or a list that kept its order stays as it is.
         """
-        if self._shown() != self._last_shown:
-            self.async_write_shown()
+        if (shown := self._shown()) != self._last_shown:
+            self._last_shown = shown
+            self.async_write_ha_state()
 
     @callback
     def async_write_shown(self) -> None:
@@ -63,4 +68,5 @@ class TextBackEntity(Entity):
         self.async_write_ha_state()
 
     def _shown(self) -> tuple[Any, ...]:
+        """Return what the entity shows, cheaper to compare than its state."""
         return (self.available, self.state, self.extra_state_attributes)

@@ -8,6 +8,7 @@ from typing import Any
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 
+from .changes import Change
 from .const import DOMAIN, CallEvent
 
 type CallEventListener = Callable[[CallEvent, dict[str, Any]], None]
@@ -21,9 +22,9 @@ class LineEvents:
         hass: HomeAssistant,
         entry_id: str,
         line_name: Callable[[], str],
-        changed: CALLBACK_TYPE,
+        changed: Callable[[Change], None],
     ) -> None:
-        """Initialize; changed redraws the line's entities after each event."""
+        """Initialize; changed redraws the entities showing what an event changed."""
         self._hass = hass
         self._entry_id = entry_id
         self._line_name = line_name
@@ -55,15 +56,24 @@ class LineEvents:
 
     @callback
     def fire(
-        self, event: CallEvent, data: dict[str, Any], context: Context | None
+        self,
+        event: CallEvent,
+        data: dict[str, Any],
+        context: Context | None,
+        changed: Change = Change.ALL,
     ) -> None:
-        """Fire an event on the bus and hand it to the line's listeners."""
+        """Fire an event on the bus and hand it to the line's listeners.
+
+        changed: what the event changed of what the entities show (the Call
+        event entity hears every event anyway).
+        """
         self._hass.bus.async_fire(
             f"{DOMAIN}_{event}", {**data, **self._links()}, context=context
         )
         for listener in list(self._listeners):
             listener(event, data)
-        self._changed()
+        if changed:
+            self._changed(changed)
 
     def _links(self) -> dict[str, str]:
         """Return the Call entity and the device, so the logbook files events there.

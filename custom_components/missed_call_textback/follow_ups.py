@@ -18,6 +18,7 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
+from .changes import Change
 from .compat import vol
 from .const import DOMAIN, LOGGER, CallEvent
 from .events import LineEvents
@@ -96,7 +97,7 @@ class FollowUps:
         settings: Callable[[], LineSettings],
         events: LineEvents,
         track: Callable[[Coroutine[Any, Any, Any], str], None],
-        changed: CALLBACK_TYPE,
+        changed: Callable[[Change], None],
     ) -> None:
         """Initialize the stage of one line."""
         self._hass = hass
@@ -175,6 +176,7 @@ class FollowUps:
                     "minutes": round(done.took.total_seconds() / 60, 1),
                 },
                 context,
+                Change.LEADS,
             )
         self._schedule()
 
@@ -208,6 +210,7 @@ class FollowUps:
                     "replies": [reply["text"] for reply in lead.replies],
                 },
                 None,
+                Change.LEADS,
             )
             values = {
                 "caller": who(lead.number, lead.caller_name),
@@ -220,7 +223,7 @@ class FollowUps:
                 values["reply"] = lead.replies[-1]["text"]
             self._track(self.async_tell_owner(key, values, None), "reminder")
         if redraw:
-            self._changed()
+            self._changed(Change.LEADS)
         self._schedule()
 
     async def async_tell_owner(

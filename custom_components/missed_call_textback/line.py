@@ -26,13 +26,14 @@ from homeassistant.util.ulid import ulid_now
 from . import repairs
 from .business_hours import BusinessHours
 from .calls import CallTracker, EndedCall
+from .changes import Change
 from .compat import vol
 from .const import CONF_AFTER_HOURS_MESSAGE, CONF_MESSAGE, DOMAIN, Mode, SenderKind
 from .delivery import Delivery
 from .events import CallEventListener, LineEvents
 from .follow_ups import FollowUps
 from .ledger import Ledger, OutboxItem
-from .message import Details, MessageRenderer
+from .message import MessageRenderer
 from .missed_calls import MissedCalls
 from .native import NATIVE_SENDERS, NativeSender, build_api
 from .outbox import Outbox
@@ -40,7 +41,7 @@ from .receipts import Receipts, build_receipt_source
 from .reply_desk import ReplyDesk
 from .send_repairs import SendRepairs
 from .sender import ActionSender, NotifySender, Sender
-from .settings import LineSettings, Variant
+from .settings import Details, LineSettings, Variant
 from .sources import CallSource, LineSink
 from .sources.providers import DeliveryReport
 from .switches import OwnerSwitches
@@ -74,13 +75,16 @@ class TextBackLine:
         self._build_source = build_source
         self.ledger = Ledger(hass, entry.entry_id)
         self.tracker = CallTracker(ulid_now, on_outgoing=self.call_placed)
-        self.hours = BusinessHours(hass, entry.options, self._async_update_listeners)
+        self.hours = BusinessHours(
+            hass, entry.options, lambda: self._async_update_listeners(Change.HOURS)
+        )
         # Built by async_start, once the owner's actions are validated.
         self.sender: Sender
         self.outbox: Outbox
         self.source: CallSource
         self._applied_options = dict(entry.options)
-        self._listeners: list[CALLBACK_TYPE] = []
+        # Each entity's update with the topics (Change, as an int) it shows.
+        self._listeners: list[tuple[int, CALLBACK_TYPE]] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._settings: LineSettings | None = None
         self._settings_of: tuple[Mapping[str, Any], str] = ({}, "")
@@ -95,7 +99,7 @@ class TextBackLine:
             entry.entry_id,
             self.ledger,
             lambda: self.line_name,
-            self._async_update_listeners,
+            lambda: self._async_update_listeners(Change.SWITCHES),
         )
         self.follow_ups = FollowUps(
             hass,
@@ -260,7 +264,7 @@ class TextBackLine:
         """Take the new message into use (the entities show it at once)."""
         self._applied_options = dict(self.entry.options)
         repairs.clear_template_error(self.hass, self.entry.entry_id)
-        self._async_update_listeners()
+        self._async_update_listeners(Change.SETTINGS)
 
     # --- lifecycle ---------------------------------------------------------
 
@@ -274,7 +278,7 @@ class TextBackLine:
         self.outbox = Outbox(self.ledger, self.sender, self.line_name)
         self.entry.async_on_unload(await self.hours.async_start())
         self.source = self._build_source(
-            self.hass, self.entry, self, self._async_update_listeners, self.now
+            self.hass, self.entry, self, self._source_changed, self.now
         )
         self.entry.async_on_unload(await self.source.async_start())
         if (
@@ -283,7 +287,7 @@ class TextBackLine:
                 self.entry,
                 self.settings,
                 self,
-                self._async_update_listeners,
+                self._source_changed,
             )
         ) is not None:
             # A native sender's own webhook for its receipts and replies.
@@ -346,10 +350,13 @@ class TextBackLine:
     # --- listeners for entities -------------------------------------------
 
     @callback
-    def async_add_listener(self, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
-        """Call update whenever counters or state change."""
-        self._listeners.append(update)
-        return lambda: self._listeners.remove(update)
+    def async_add_listener(
+        self, update: CALLBACK_TYPE, shows: Change = Change.ALL
+    ) -> CALLBACK_TYPE:
+        """Call update whenever something it shows changes (by default: anything)."""
+        listener = (int(shows), update)
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
 
     @callback
     def async_add_event_listener(self, listener: CallEventListener) -> CALLBACK_TYPE:
@@ -357,9 +364,17 @@ class TextBackLine:
         return self.events.async_add_listener(listener)
 
     @callback
-    def _async_update_listeners(self) -> None:
-        for update in list(self._listeners):
-            update()
+    def _async_update_listeners(self, changed: Change = Change.ALL) -> None:
+        """Tell the entities showing what changed; the others are not asked."""
+        # Plain ints: this runs for every event of every call.
+        topics = int(changed)
+        for shows, update in list(self._listeners):
+            if shows & topics:
+                update()
+
+    @callback
+    def _source_changed(self) -> None:
+        self._async_update_listeners(Change.SOURCE)
 
     @callback
     def _async_new_day(self, now: datetime) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 import re
 from typing import TYPE_CHECKING, Any
@@ -18,7 +17,8 @@ from .business_hours import BusinessHours
 from .const import LOGGER, MAX_MESSAGE_LENGTH
 from .ledger import OutboxItem
 from .phone import scrub_numbers
-from .presets import DEFAULT_RESPONSE_WINDOW, TEXTS
+from .presets import TEXTS
+from .settings import Details
 
 if TYPE_CHECKING:
     from .settings import LineSettings
@@ -26,16 +26,6 @@ if TYPE_CHECKING:
 # A number reserved for fiction (NANP 555-01xx) stands in for a real caller.
 SAMPLE_NUMBER = "+12025550143"
 SAMPLE_CALLER = "Jordan Smith"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Details:
-    """What the owner tells callers beyond the business's name."""
-
-    booking_link: str = ""
-    trade: str = ""
-    service_area: str = ""
-    response_window: str = DEFAULT_RESPONSE_WINDOW
 
 
 # Shown where a message is checked or previewed, before a real call exists.

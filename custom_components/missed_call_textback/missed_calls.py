@@ -22,6 +22,7 @@ from homeassistant.util import dt as dt_util
 from . import quiet
 from .business_hours import BusinessHours
 from .calls import EndedCall, Outcome
+from .changes import Change
 from .const import LOGGER, CallEvent, SkipReason, VariantMode
 from .delivery import Delivery
 from .events import LineEvents
@@ -153,7 +154,7 @@ class MissedCalls:
         already = self._ledger.is_handled(call_id)
         if not already:
             self._ledger.count_missed(missed_at)
-            self._events.fire(CallEvent.MISSED_CALL, base, context)
+            self._events.fire(CallEvent.MISSED_CALL, base, context, Change.COUNTS)
 
         now = self._now()
         settings = self._settings()  # as it is after the await
@@ -212,6 +213,7 @@ class MissedCalls:
                 "reason": "delay" if quiet_until is None else "quiet_hours",
             },
             context,
+            Change.NONE,  # no entity shows waiting texts
         )
         return {
             "call_id": call_id,
@@ -284,7 +286,9 @@ class MissedCalls:
             )
         if reason is SkipReason.RATE_CAPPED:
             self._send_repairs.rate_capped()
-        self._events.fire(CallEvent.TEXT_SKIPPED, {**base, "reason": reason}, context)
+        self._events.fire(
+            CallEvent.TEXT_SKIPPED, {**base, "reason": reason}, context, Change.NONE
+        )
         return {"call_id": base["call_id"], "result": "skipped", "reason": reason}
 
     # --- the send ------------------------------------------------------------
@@ -363,6 +367,7 @@ class MissedCalls:
                 "retry_at": retry_at.isoformat() if retry_at else None,
             },
             context,
+            Change.NONE,
         )
         result = {"call_id": item.call_id, "result": "failed", "error": error.detail}
         if retry_at is not None:
@@ -407,7 +412,9 @@ class MissedCalls:
         sent = {**base, "message": item.message}
         if message_id is not None:
             sent["message_id"] = message_id
-        self._events.fire(CallEvent.TEXT_SENT, sent, context)
+        self._events.fire(
+            CallEvent.TEXT_SENT, sent, context, Change.COUNTS | Change.LEADS
+        )
         # A receipt may have come before the send's answer did.
         self._receipts.async_sent(record)
         # A promise shorter than the reminder lead time is reminded of at once.

@@ -79,3 +79,17 @@ async def _async_cloudhook(hass: HomeAssistant, webhook_id: str) -> str | None:
         # Logged in but not connected right now: the external URL still works.
         LOGGER.debug("Home Assistant Cloud is not connected; no cloudhook")
         return None
+
+
+async def async_delete_cloudhooks(hass: HomeAssistant, webhook_ids: list[str]) -> None:
+    """Delete the cloudhooks a removed line had (nothing without HA Cloud)."""
+    if "cloud" not in hass.config.components:
+        return
+    from homeassistant.components import cloud  # noqa: PLC0415
+
+    for webhook_id in webhook_ids:
+        try:
+            await cloud.async_delete_cloudhook(hass, webhook_id)
+        except (cloud.CloudNotAvailable, ValueError):
+            # Not logged in, or this webhook never had a cloudhook.
+            LOGGER.debug("No cloudhook to delete for a removed line")

@@ -23,10 +23,12 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
 from . import repairs
+from .changes import Change
 from .const import LOGGER, CallEvent, SenderKind, SkipReason
 from .events import LineEvents
 from .ledger import HistoryRecord, Ledger
@@ -42,7 +44,6 @@ from .sources.webhook_config import CONF_WEBHOOK_ID
 
 if TYPE_CHECKING:
     from .calls import CallTracker, EndedCall
-    from .data import TextBackConfigEntry
 
 # Receipts that came before the send they belong to was recorded (a fast
 # carrier, a slow disk): kept a little while, the newest few only.
@@ -68,7 +69,7 @@ class Receipts:
         self,
         *,
         hass: HomeAssistant,
-        entry: TextBackConfigEntry,
+        entry: ConfigEntry[Any],
         ledger: Ledger,
         settings: Callable[[], LineSettings],
         events: LineEvents,
@@ -143,7 +144,7 @@ class Receipts:
         }
         if report.delivered:
             repairs.clear_filtered(self._hass, self._entry.entry_id)
-            self._events.fire(CallEvent.TEXT_DELIVERED, base, None)
+            self._events.fire(CallEvent.TEXT_DELIVERED, base, None, Change.RECEIPTS)
             return
         meaning = classify_code(self._settings().sender, report.error_code)
         self._events.fire(
@@ -154,6 +155,7 @@ class Receipts:
                 "meaning": meaning.value if meaning is not None else None,
             },
             None,
+            Change.RECEIPTS,
         )
         if meaning is None or record.number is None:
             return
@@ -232,7 +234,7 @@ class ReceiptSink:
 
 def build_receipt_source(
     hass: HomeAssistant,
-    entry: TextBackConfigEntry,
+    entry: ConfigEntry[Any],
     settings: LineSettings,
     line: LineSink,
     on_rejected: Callable[[], None],

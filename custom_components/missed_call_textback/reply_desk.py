@@ -16,6 +16,7 @@ from homeassistant.exceptions import TemplateError
 from homeassistant.helpers.template import Template
 from homeassistant.util import dt as dt_util
 
+from .changes import Change
 from .const import LOGGER, CallEvent
 from .events import LineEvents
 from .follow_ups import FollowUps, who
@@ -116,6 +117,7 @@ class ReplyDesk:
                 "inferred": reading.inferred and keyword is reading.keyword,
             },
             context,
+            Change.LEADS,
         )
         opted_out_now = keyword is Keyword.STOP and changed
         if (call_id is not None or opted_out_now) and self._settings().replies.forward:

@@ -82,9 +82,18 @@ from .const import (
     VariantMode,
     variant_key,
 )
-from .message import Details
 from .policy import Rules, home_countries
-from .presets import TEXTS, LanguageTexts, line_language
+from .presets import DEFAULT_RESPONSE_WINDOW, TEXTS, LanguageTexts, line_language
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Details:
+    """What the owner tells callers beyond the business's name."""
+
+    booking_link: str = ""
+    trade: str = ""
+    service_area: str = ""
+    response_window: str = DEFAULT_RESPONSE_WINDOW
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

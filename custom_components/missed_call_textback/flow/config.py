@@ -50,9 +50,10 @@ from ..const import (
     SenderKind,
     SourceKind,
 )
-from ..message import Details, async_check_message, missing_details
+from ..message import async_check_message, missing_details
 from ..presets import texts_for
 from ..sender import NOTIFY_DOMAIN
+from ..settings import Details
 from .selectors import text
 
 # Notify services that cannot text a caller: the entity service has no target,

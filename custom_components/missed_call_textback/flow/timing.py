@@ -54,8 +54,9 @@ from ..const import (
     VariantMode,
     variant_key,
 )
-from ..message import Details, async_check_message, missing_details
+from ..message import async_check_message, missing_details
 from ..presets import AUTO, LANGUAGES, TEXTS, LanguageTexts, texts_for
+from ..settings import Details
 from .errors import FlowError
 from .selectors import choice, text
 

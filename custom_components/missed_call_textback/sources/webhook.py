@@ -19,6 +19,7 @@ from typing import Any
 
 from aiohttp.web import Request, Response
 from homeassistant.components import webhook
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.util import dt as dt_util
@@ -33,7 +34,6 @@ from ..const import (
     TWILIO_EVENT,
     ReplySource,
 )
-from ..data import TextBackConfigEntry
 from . import CallSource, LineSink, QuietSource, SourceHealth
 from .providers import (
     CallEnded,
@@ -337,7 +337,7 @@ class TwilioEventSource(QuietSource):
 
 def build_webhook_source(
     hass: HomeAssistant,
-    entry: TextBackConfigEntry,
+    entry: ConfigEntry[Any],
     sink: LineSink,
     on_rejected: Callable[[], None],
 ) -> CallSource:
