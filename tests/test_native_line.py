@@ -34,7 +34,7 @@ from custom_components.missed_call_textback.const import (
     CONF_SENDER,
     DOMAIN,
 )
-from custom_components.missed_call_textback.native import (
+from custom_components.missed_call_textback.native.common import (
     CONF_ACCOUNT_SID,
     CONF_API_KEY,
     CONF_AUTH_TOKEN,

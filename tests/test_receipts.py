@@ -39,7 +39,7 @@ from custom_components.missed_call_textback.const import (
     DOMAIN,
 )
 from custom_components.missed_call_textback.ledger import HistoryRecord, Ledger
-from custom_components.missed_call_textback.native import (
+from custom_components.missed_call_textback.native.common import (
     CONF_ACCOUNT_SID,
     CONF_API_KEY_SECRET,
     CONF_API_KEY_SID,

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import (
@@ -21,91 +20,24 @@ from .const import (
     STORAGE_VERSION,
 )
 from .leads import MAX_REPLIES_PER_CALL, MAX_REPLY_CHARS, LeadBook
+from .records import (
+    HistoryRecord,
+    LineStore,
+    OutboxItem,
+    StoreWriteError,
+    history_from_stored,
+    history_to_stored,
+    outbox_from_stored,
+    outbox_to_stored,
+    times_from_stored,
+    times_to_stored,
+)
+
+# The records live in records.py; the stages import them from here.
+__all__ = ["SAVE_DELAY", "HistoryRecord", "Ledger", "OutboxItem", "StoreWriteError"]
 
 # Coalesce bursts of bookkeeping into one write; the outbox is saved at once.
 SAVE_DELAY = 2.0
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class HistoryRecord:
-    """What happened to one missed call."""
-
-    call_id: str
-    missed_at: str
-    number: str | None
-    caller_name: str | None
-    result: str  # "sent", "skipped" or "failed"
-    reason: str | None = None
-    error: str | None = None
-    texted_at: str | None = None
-    replies: tuple[dict[str, str], ...] = ()
-    variant: str | None = None
-    # The provider's id of the text (native senders; minor version 4), and
-    # what its receipt said: "delivered" or "undelivered" with the code.
-    message_id: str | None = None
-    delivery: str | None = None
-    delivery_error: str | None = None
-
-
-# Keys a newer version may have added to a stored record are dropped on load.
-_RECORD_FIELDS = frozenset(field.name for field in fields(HistoryRecord))
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class OutboxItem:
-    """A decided text, persisted before any attempt to send it."""
-
-    call_id: str
-    number: str
-    message: str
-    caller_name: str | None
-    missed_at: str
-    created_at: str
-    attempts: int = 0
-    next_attempt_at: str | None = None
-    # The message variant this call was assigned ("a" is the main message).
-    variant: str = "a"
-    # Whether the business was closed when the call was missed.
-    after_hours: bool = False
-
-    @property
-    def scheduled(self) -> bool:
-        """Return whether the text waits for its first attempt (delay, quiet hours)."""
-        return self.attempts == 0 and self.next_attempt_at is not None
-
-
-class StoreWriteError(Exception):
-    """The line's state could not be written to disk."""
-
-
-class _LineStore(Store[dict[str, Any]]):
-    """Store with the migration hook every later version will need.
-
-    Home Assistant's Store logs a failed write and returns as if it worked;
-    this one remembers the failure so the line can tell the owner.
-    """
-
-    write_error: Exception | None = None
-
-    async def _async_write_data(self, *args: Any) -> None:
-        # The signature differs between Home Assistant versions (path, data)
-        # and (data): pass whatever it is through.
-        try:
-            await super()._async_write_data(*args)
-        except Exception as err:
-            self.write_error = err
-            raise
-        self.write_error = None
-
-    async def _async_migrate_func(
-        self,
-        old_major_version: int,  # noqa: ARG002
-        old_minor_version: int,  # noqa: ARG002
-        old_data: dict[str, Any],
-    ) -> dict[str, Any]:
-        # Version 1.1 is the first layout; nothing older exists to migrate.
-        # Minor bumps only add keys, which async_load fills with defaults.
-        return old_data
 
 
 class Ledger:
@@ -113,7 +45,7 @@ class Ledger:
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Initialize the ledger; call async_load before use."""
-        self._store = _LineStore(
+        self._store = LineStore(
             hass,
             STORAGE_VERSION,
             f"{DOMAIN}.{entry_id}",
@@ -121,7 +53,7 @@ class Ledger:
         )
         # The outbox has a file of its own: it is written before every send,
         # so it must stay small (pending texts only), not carry the history.
-        self._outbox_store = _LineStore(
+        self._outbox_store = LineStore(
             hass,
             STORAGE_VERSION,
             f"{DOMAIN}.{entry_id}.outbox",
@@ -163,21 +95,12 @@ class Ledger:
     async def async_load(self) -> None:
         """Load what an earlier run stored."""
         data = await self._store.async_load() or {}
-        for record in data.get("history", []):
-            record["replies"] = tuple(record.get("replies", ()))
-            self.history.append(
-                HistoryRecord(
-                    **{k: v for k, v in record.items() if k in _RECORD_FIELDS}
-                )
-            )
-        for number, when in data.get("cooldowns", {}).items():
-            if (parsed := dt_util.parse_datetime(when)) is not None:
-                self._cooldowns[number] = parsed
+        self.history.extend(history_from_stored(data.get("history", [])))
+        self._cooldowns = times_from_stored(data.get("cooldowns", {}))
         outbox = await self._outbox_store.async_load()
         # Before the outbox had its own file it lived in the line's data.
         items = outbox["outbox"] if outbox is not None else data.get("outbox", [])
-        for item in items:
-            self._outbox[item["call_id"]] = OutboxItem(**item)
+        self._outbox = outbox_from_stored(items)
         counters = data.get("counters", {})
         if (day := counters.get("date")) is not None:
             self._day = date.fromisoformat(day)
@@ -185,9 +108,7 @@ class Ledger:
             self._sent_today = int(counters.get("sent", 0))
         if (last := data.get("last_missed_at")) is not None:
             self.last_missed_at = dt_util.parse_datetime(last)
-        for number, when in data.get("opted_out", {}).items():
-            if (parsed := dt_util.parse_datetime(when)) is not None:
-                self._opted_out[number] = parsed
+        self._opted_out = times_from_stored(data.get("opted_out", {}))
         self._sent_times.extend(
             parsed
             for when in data.get("sent_times", [])
@@ -533,17 +454,12 @@ class Ledger:
         )
 
     def _outbox_to_save(self) -> dict[str, Any]:
-        return {"outbox": [asdict(item) for item in self._outbox.values()]}
+        return outbox_to_stored(self._outbox.values())
 
     def _data_to_save(self) -> dict[str, Any]:
         return {
-            "history": [
-                {**asdict(record), "replies": list(record.replies)}
-                for record in self.history
-            ],
-            "cooldowns": {
-                number: when.isoformat() for number, when in self._cooldowns.items()
-            },
+            "history": history_to_stored(self.history),
+            "cooldowns": times_to_stored(self._cooldowns),
             "counters": {
                 "date": self._day.isoformat() if self._day else None,
                 "missed": self._missed_today,
@@ -552,9 +468,7 @@ class Ledger:
             "last_missed_at": (
                 self.last_missed_at.isoformat() if self.last_missed_at else None
             ),
-            "opted_out": {
-                number: when.isoformat() for number, when in self._opted_out.items()
-            },
+            "opted_out": times_to_stored(self._opted_out),
             "sent_times": [when.isoformat() for when in self._sent_times],
             "variant_turn": self._variant_turn,
             "leads": self.leads.as_dict(),

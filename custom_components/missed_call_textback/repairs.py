@@ -7,20 +7,19 @@ from homeassistant.helpers import issue_registry as ir
 
 from .const import DOMAIN
 
+# Issues the owner may take their time over; every other one is an error.
+_WARNINGS = frozenset({"rate_capped", "not_textable"})
 
-def _create(
-    hass: HomeAssistant,
-    kind: str,
-    entry_id: str,
-    severity: ir.IssueSeverity,
-    placeholders: dict[str, str],
-) -> None:
+
+def _create(hass: HomeAssistant, kind: str, entry_id: str, **placeholders: str) -> None:
     ir.async_create_issue(
         hass,
         DOMAIN,
         f"{kind}_{entry_id}",
         is_fixable=False,
-        severity=severity,
+        severity=(
+            ir.IssueSeverity.WARNING if kind in _WARNINGS else ir.IssueSeverity.ERROR
+        ),
         translation_key=kind,
         translation_placeholders=placeholders,
     )
@@ -31,13 +30,7 @@ def raise_notify_missing(
     hass: HomeAssistant, entry_id: str, line_name: str, service: str
 ) -> None:
     """Report that the line's notify service does not exist."""
-    _create(
-        hass,
-        "notify_missing",
-        entry_id,
-        ir.IssueSeverity.ERROR,
-        {"line_name": line_name, "service": service},
-    )
+    _create(hass, "notify_missing", entry_id, line_name=line_name, service=service)
 
 
 @callback
@@ -51,13 +44,7 @@ def raise_template_error(
     hass: HomeAssistant, entry_id: str, line_name: str, error: str
 ) -> None:
     """Report a failed template (the default text went out instead)."""
-    _create(
-        hass,
-        "template_error",
-        entry_id,
-        ir.IssueSeverity.ERROR,
-        {"line_name": line_name, "error": error},
-    )
+    _create(hass, "template_error", entry_id, line_name=line_name, error=error)
 
 
 @callback
@@ -71,13 +58,7 @@ def raise_send_failed(
     hass: HomeAssistant, entry_id: str, line_name: str, error: str
 ) -> None:
     """Report that every attempt to send a text failed."""
-    _create(
-        hass,
-        "send_failed",
-        entry_id,
-        ir.IssueSeverity.ERROR,
-        {"line_name": line_name, "error": error},
-    )
+    _create(hass, "send_failed", entry_id, line_name=line_name, error=error)
 
 
 @callback
@@ -89,8 +70,9 @@ def raise_invalid_data(
         hass,
         "invalid_data",
         entry_id,
-        ir.IssueSeverity.ERROR,
-        {"line_name": line_name, "service": service, "error": error},
+        line_name=line_name,
+        service=service,
+        error=error,
     )
 
 
@@ -99,13 +81,7 @@ def raise_store_failed(
     hass: HomeAssistant, entry_id: str, line_name: str, error: str
 ) -> None:
     """Report that the line's state could not be written to disk."""
-    _create(
-        hass,
-        "store_failed",
-        entry_id,
-        ir.IssueSeverity.ERROR,
-        {"line_name": line_name, "error": error},
-    )
+    _create(hass, "store_failed", entry_id, line_name=line_name, error=error)
 
 
 @callback
@@ -117,13 +93,7 @@ def clear_store_failed(hass: HomeAssistant, entry_id: str) -> None:
 @callback
 def raise_rate_capped(hass: HomeAssistant, entry_id: str, line_name: str) -> None:
     """Report that the line reached a cap and skipped a caller."""
-    _create(
-        hass,
-        "rate_capped",
-        entry_id,
-        ir.IssueSeverity.WARNING,
-        {"line_name": line_name},
-    )
+    _create(hass, "rate_capped", entry_id, line_name=line_name)
 
 
 @callback
@@ -138,13 +108,7 @@ def raise_not_textable(
     hass: HomeAssistant, entry_id: str, line_name: str, number: str
 ) -> None:
     """Tell the owner a caller's number cannot take texts (a landline)."""
-    _create(
-        hass,
-        "not_textable",
-        entry_id,
-        ir.IssueSeverity.WARNING,
-        {"line_name": line_name, "number": number},
-    )
+    _create(hass, "not_textable", entry_id, line_name=line_name, number=number)
 
 
 @callback
@@ -156,8 +120,9 @@ def raise_filtered(
         hass,
         "texts_filtered",
         entry_id,
-        ir.IssueSeverity.ERROR,
-        {"line_name": line_name, "provider": provider, "code": code or "-"},
+        line_name=line_name,
+        provider=provider,
+        code=code or "-",
     )
 
 

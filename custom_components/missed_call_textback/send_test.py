@@ -21,9 +21,12 @@ if TYPE_CHECKING:
     from .line import TextBackLine
 
 
-def owner_number(line: TextBackLine, number: object) -> str:
-    """Return the owner's number in E.164, or refuse it with the reason."""
-    normalized = normalize_number(number, line.region)
+def e164_or_refuse(value: object, region: str | None) -> str:
+    """Return a number an action or a field was given in E.164, or refuse it.
+
+    The refusal says why (too short, not a number, ...) in the owner's language.
+    """
+    normalized = normalize_number(value, region)
     if not isinstance(normalized, PhoneNumber):
         raise ServiceValidationError(
             translation_domain=DOMAIN,
@@ -31,6 +34,11 @@ def owner_number(line: TextBackLine, number: object) -> str:
             translation_placeholders={"reason": normalized.value},
         )
     return normalized.e164
+
+
+def owner_number(line: TextBackLine, number: object) -> str:
+    """Return the owner's number in E.164, or refuse it with the reason."""
+    return e164_or_refuse(number, line.region)
 
 
 async def async_send_test_text(

@@ -41,8 +41,7 @@ from .const import (
     SERVICE_RESOLVE_LEAD,
     SERVICE_SEND_TEST_TEXT,
 )
-from .phone import PhoneNumber, normalize_number
-from .send_test import async_send_test_text
+from .send_test import async_send_test_text, e164_or_refuse
 
 if TYPE_CHECKING:
     from .data import TextBackConfigEntry
@@ -154,7 +153,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         for entry in entries:
             line = entry.runtime_data
             if await line.replies.async_set_opt_out(
-                _e164(call.data[ATTR_NUMBER], line.region),
+                e164_or_refuse(call.data[ATTR_NUMBER], line.region),
                 opted_out=call.service == SERVICE_OPT_OUT,
             ):
                 changed.append(entry.entry_id)
@@ -168,49 +167,37 @@ def async_setup_services(hass: HomeAssistant) -> None:
             number = call.data.get(ATTR_NUMBER)
             resolved.extend(
                 line.follow_ups.async_resolve(
-                    number=_e164(number, line.region) if number else None,
+                    number=e164_or_refuse(number, line.region) if number else None,
                     call_id=call.data.get(ATTR_CALL_ID),
                     context=call.context,
                 )
             )
         return {"resolved": resolved}
 
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_SEND_TEST_TEXT,
-        _admin_only(hass, partial(_async_send_test_text, hass)),
-        schema=SEND_TEST_TEXT_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
+    handlers: tuple[tuple[str, _Handler, vol.Schema | vol.All], ...] = (
+        (
+            SERVICE_SEND_TEST_TEXT,
+            partial(_async_send_test_text, hass),
+            SEND_TEST_TEXT_SCHEMA,
+        ),
+        (SERVICE_RESOLVE_LEAD, _async_resolve_lead, RESOLVE_LEAD_SCHEMA),
+        (SERVICE_HANDLE_REPLY, _async_handle_reply, HANDLE_REPLY_SCHEMA),
+        (SERVICE_OPT_OUT, _async_opt, OPT_SCHEMA),
+        (SERVICE_OPT_IN, _async_opt, OPT_SCHEMA),
+        (
+            SERVICE_REPORT_MISSED_CALL,
+            _async_report_missed_call,
+            REPORT_MISSED_CALL_SCHEMA,
+        ),
     )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_RESOLVE_LEAD,
-        _admin_only(hass, _async_resolve_lead),
-        schema=RESOLVE_LEAD_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_HANDLE_REPLY,
-        _admin_only(hass, _async_handle_reply),
-        schema=HANDLE_REPLY_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
-    for service in (SERVICE_OPT_OUT, SERVICE_OPT_IN):
+    for service, handler, schema in handlers:
         hass.services.async_register(
             DOMAIN,
             service,
-            _admin_only(hass, _async_opt),
-            schema=OPT_SCHEMA,
+            _admin_only(hass, handler),
+            schema=schema,
             supports_response=SupportsResponse.OPTIONAL,
         )
-    hass.services.async_register(
-        DOMAIN,
-        SERVICE_REPORT_MISSED_CALL,
-        _admin_only(hass, _async_report_missed_call),
-        schema=REPORT_MISSED_CALL_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
 
 
 async def _async_send_test_text(
@@ -229,18 +216,6 @@ async def _async_send_test_text(
             translation_placeholders={"error": result["error"]},
         )
     return cast("ServiceResponse", result)
-
-
-def _e164(value: str, region: str | None) -> str:
-    """Return a number in E.164, or refuse it with the reason."""
-    number = normalize_number(value, region)
-    if not isinstance(number, PhoneNumber):
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="invalid_number",
-            translation_placeholders={"reason": number.value},
-        )
-    return number.e164
 
 
 def _resolve_entries(

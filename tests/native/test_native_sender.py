@@ -14,16 +14,18 @@ import pytest
 
 from custom_components.missed_call_textback.const import SenderKind
 from custom_components.missed_call_textback.native import (
-    CONF_ACCOUNT_SID,
-    CONF_API_KEY,
-    CONF_AUTH_TOKEN,
-    CONF_FROM_NUMBER,
     NATIVE_SENDERS,
     SECRET_KEYS,
     NativeSender,
     api_base,
     build_api,
     classify_code,
+)
+from custom_components.missed_call_textback.native.common import (
+    CONF_ACCOUNT_SID,
+    CONF_API_KEY,
+    CONF_AUTH_TOKEN,
+    CONF_FROM_NUMBER,
 )
 from custom_components.missed_call_textback.native.quo import QuoApi
 from custom_components.missed_call_textback.native.telnyx import TelnyxApi

@@ -11,9 +11,11 @@ import aiohttp
 import pytest
 
 from custom_components.missed_call_textback.native import (
+    CredentialError,
+)
+from custom_components.missed_call_textback.native.common import (
     CONF_API_KEY,
     CONF_FROM_NUMBER,
-    CredentialError,
 )
 from custom_components.missed_call_textback.native.quo import QuoApi
 from custom_components.missed_call_textback.sender import SendError, SendErrorKind

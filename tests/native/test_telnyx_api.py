@@ -15,10 +15,12 @@ import pytest
 import telnyx
 
 from custom_components.missed_call_textback.native import (
+    CredentialError,
+)
+from custom_components.missed_call_textback.native.common import (
     CONF_API_KEY,
     CONF_FROM_NUMBER,
     CONF_MESSAGING_PROFILE_ID,
-    CredentialError,
 )
 from custom_components.missed_call_textback.native.telnyx import TelnyxApi
 from custom_components.missed_call_textback.sender import SendError, SendErrorKind

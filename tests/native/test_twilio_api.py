@@ -18,13 +18,15 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from custom_components.missed_call_textback.native import (
+    CredentialError,
+)
+from custom_components.missed_call_textback.native.common import (
     CONF_ACCOUNT_SID,
     CONF_API_KEY_SECRET,
     CONF_API_KEY_SID,
     CONF_AUTH_TOKEN,
     CONF_FROM_NUMBER,
     CONF_MESSAGING_SERVICE_SID,
-    CredentialError,
 )
 from custom_components.missed_call_textback.native.twilio import TwilioApi
 from custom_components.missed_call_textback.sender import SendError, SendErrorKind

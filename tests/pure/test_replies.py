@@ -10,12 +10,12 @@ from hypothesis import given, strategies as st
 import pytest
 
 from custom_components.missed_call_textback.replies import (
-    STOP_WORDS,
     Keyword,
     Reading,
     classify,
     read_reply,
 )
+from custom_components.missed_call_textback.replies_words import STOP_WORDS
 
 from .reply_corpus import CORPUS, HARD_NEGATIVES
 

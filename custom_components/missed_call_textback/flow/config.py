@@ -1,75 +1,52 @@
-"""Config flow steps every line shares, and the texting helpers."""
+"""Config flow steps every line shares (the texting forms are in flow.texting)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
-    OptionsFlow,
 )
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError, TemplateError
-from homeassistant.helpers import config_validation as cv, selector
-from homeassistant.helpers.script import async_validate_actions_config
+from homeassistant.helpers import selector
 
 from ..compat import vol
 from ..const import (
-    CONF_ACTION,
     CONF_ANSWERED_STATES,
-    CONF_BOOKING_LINK,
     CONF_BUSINESS_NAME,
-    CONF_COOLDOWN_HOURS,
-    CONF_COUNTRY,
     CONF_ENTITY_ID,
     CONF_IDLE_STATES,
     CONF_LINE_NAME,
-    CONF_MESSAGE,
     CONF_MIN_RING_SECONDS,
     CONF_NAME_ATTRIBUTE,
-    CONF_NOTIFY_SERVICE,
     CONF_NUMBER_ATTRIBUTE,
     CONF_PRESET,
     CONF_RINGING_STATES,
     CONF_SENDER,
-    CONF_SERVICE_AREA,
     CONF_SOURCE,
     CONF_TEXT_VOICEMAIL,
-    CONF_TRADE,
     DEFAULT_ANSWERED_STATES,
-    DEFAULT_COOLDOWN_HOURS,
     DEFAULT_IDLE_STATES,
     DEFAULT_NAME_ATTRIBUTE,
     DEFAULT_NUMBER_ATTRIBUTE,
     DEFAULT_RINGING_STATES,
-    MAX_COOLDOWN_HOURS,
     NEW_LINE_MIN_RING_SECONDS,
     Preset,
     SenderKind,
     SourceKind,
 )
-from ..message import async_check_message, missing_details
-from ..presets import texts_for
-from ..sender import NOTIFY_DOMAIN
-from ..settings import Details
-from .selectors import text
+from .selectors import choice, text
+from .texting import (
+    async_action_step,
+    texting_options,
+    texting_schema,
+    validate_texting,
+)
 
-# Notify services that cannot text a caller: the entity service has no target,
-# and persistent notifications never leave Home Assistant.
-_NOT_SMS_SERVICES = frozenset({"send_message", "persistent_notification"})
-
+# The entities a line can hear its calls through.
 _ENTITY_DOMAINS = ["sensor", "input_select", "select", "input_text", "text"]
-
-
-def notify_services(hass: HomeAssistant) -> list[str]:
-    """Return the legacy notify services that could text a caller."""
-    return sorted(
-        name
-        for name in hass.services.async_services_for_domain(NOTIFY_DOMAIN)
-        if name not in _NOT_SMS_SERVICES
-    )
 
 
 def _source_schema(defaults: Mapping[str, Any]) -> vol.Schema:
@@ -77,13 +54,7 @@ def _source_schema(defaults: Mapping[str, Any]) -> vol.Schema:
         {
             vol.Required(
                 CONF_PRESET, default=defaults.get(CONF_PRESET, Preset.FRITZBOX)
-            ): selector.SelectSelector(
-                selector.SelectSelectorConfig(
-                    options=[preset.value for preset in Preset],
-                    translation_key=CONF_PRESET,
-                    mode=selector.SelectSelectorMode.LIST,
-                )
-            ),
+            ): choice(CONF_PRESET, [preset.value for preset in Preset]),
             vol.Required(
                 CONF_ENTITY_ID, default=defaults.get(CONF_ENTITY_ID, vol.UNDEFINED)
             ): selector.EntitySelector(
@@ -174,168 +145,6 @@ def _clean_generic(user_input: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def texting_schema(
-    hass: HomeAssistant, defaults: Mapping[str, Any], *, fritzbox: bool
-) -> vol.Schema:
-    """Return the texting form (config and options flows)."""
-    services = notify_services(hass)
-    notify_default = defaults.get(CONF_NOTIFY_SERVICE)
-    if notify_default is None and services:
-        notify_default = services[0]
-    schema: dict[Any, Any] = {
-        vol.Required(
-            CONF_SENDER, default=defaults.get(CONF_SENDER, SenderKind.NOTIFY)
-        ): selector.SelectSelector(
-            selector.SelectSelectorConfig(
-                options=[kind.value for kind in SenderKind],
-                translation_key=CONF_SENDER,
-                mode=selector.SelectSelectorMode.LIST,
-            )
-        ),
-        vol.Optional(
-            CONF_NOTIFY_SERVICE,
-            description={"suggested_value": notify_default},
-        ): selector.SelectSelector(
-            selector.SelectSelectorConfig(
-                options=services, mode=selector.SelectSelectorMode.DROPDOWN
-            )
-        ),
-        vol.Required(
-            CONF_MESSAGE,
-            # A new line starts in the owner's language.
-            default=defaults.get(
-                CONF_MESSAGE, texts_for(None, hass.config.language).general.message
-            ),
-            # A plain text box: the template selector would reject a syntax
-            # error with an untranslated schema error before our check runs.
-        ): selector.TextSelector(selector.TextSelectorConfig(multiline=True)),
-        vol.Required(
-            CONF_COOLDOWN_HOURS,
-            default=defaults.get(CONF_COOLDOWN_HOURS, DEFAULT_COOLDOWN_HOURS),
-        ): selector.NumberSelector(
-            selector.NumberSelectorConfig(
-                min=0,
-                max=MAX_COOLDOWN_HOURS,
-                step=0.5,
-                unit_of_measurement="h",
-                mode=selector.NumberSelectorMode.BOX,
-            )
-        ),
-    }
-    if fritzbox:
-        schema[
-            vol.Required(
-                CONF_TEXT_VOICEMAIL, default=defaults.get(CONF_TEXT_VOICEMAIL, False)
-            )
-        ] = selector.BooleanSelector()
-    schema[
-        vol.Optional(
-            CONF_COUNTRY,
-            description={
-                "suggested_value": defaults.get(CONF_COUNTRY, hass.config.country)
-            },
-        )
-    ] = selector.CountrySelector()
-    return vol.Schema(schema)
-
-
-def validate_texting(
-    hass: HomeAssistant,
-    user_input: dict[str, Any],
-    business_name: str,
-    options: Mapping[str, Any] | None = None,
-) -> tuple[dict[str, str], dict[str, str]]:
-    """Return (errors, description placeholders) for the texting step."""
-    if user_input[CONF_SENDER] == SenderKind.NOTIFY:
-        service = user_input.get(CONF_NOTIFY_SERVICE)
-        if not notify_services(hass):
-            return {"base": "no_notify_services"}, {}
-        if not service or service not in notify_services(hass):
-            return {CONF_NOTIFY_SERVICE: "notify_service_missing"}, {}
-    options = options or {}
-    details = Details(
-        booking_link=str(options.get(CONF_BOOKING_LINK, "")),
-        trade=str(options.get(CONF_TRADE, "")),
-        service_area=str(options.get(CONF_SERVICE_AREA, "")),
-    )
-    try:
-        async_check_message(
-            hass, user_input[CONF_MESSAGE], business_name=business_name, details=details
-        )
-    except TemplateError as err:
-        return {CONF_MESSAGE: "invalid_template"}, {"error": str(err)}
-    if missing := missing_details(user_input[CONF_MESSAGE], details):
-        return {CONF_MESSAGE: "missing_detail"}, {"error": missing[0]}
-    return {}, {}
-
-
-async def validate_action(
-    hass: HomeAssistant, actions: Any
-) -> tuple[dict[str, str], dict[str, str]]:
-    """Check the texting actions; return (errors, placeholders)."""
-    if not actions:
-        return {CONF_ACTION: "action_required"}, {}
-    try:
-        await async_validate_actions_config(hass, cv.SCRIPT_SCHEMA(actions))
-    except (vol.Invalid, HomeAssistantError) as err:
-        return {CONF_ACTION: "invalid_action"}, {"error": str(err)}
-    return {}, {}
-
-
-async def async_action_step(
-    flow: ConfigFlow | OptionsFlow,
-    user_input: dict[str, Any] | None,
-    defaults: Mapping[str, Any],
-    options: dict[str, Any],
-    done: Callable[[], ConfigFlowResult],
-) -> ConfigFlowResult:
-    """Run the action step shared by the config and options flows."""
-    errors: dict[str, str] = {}
-    placeholders: dict[str, str] = {"error": ""}
-    if user_input is not None:
-        errors, found = await validate_action(flow.hass, user_input.get(CONF_ACTION))
-        placeholders.update(found)
-        if not errors:
-            options[CONF_ACTION] = user_input[CONF_ACTION]
-            return done()
-    return flow.async_show_form(
-        step_id="action",
-        data_schema=action_schema(user_input or defaults),
-        errors=errors,
-        description_placeholders=placeholders,
-    )
-
-
-def action_schema(defaults: Mapping[str, Any]) -> vol.Schema:
-    """Return the form that picks the texting actions."""
-    return vol.Schema(
-        {
-            vol.Required(
-                CONF_ACTION, default=defaults.get(CONF_ACTION, vol.UNDEFINED)
-            ): selector.ActionSelector()
-        }
-    )
-
-
-def texting_options(user_input: dict[str, Any]) -> dict[str, Any]:
-    """Return the texting settings a form stores."""
-    options = {
-        key: user_input[key]
-        for key in (
-            CONF_SENDER,
-            CONF_NOTIFY_SERVICE,
-            CONF_MESSAGE,
-            CONF_COOLDOWN_HOURS,
-            CONF_TEXT_VOICEMAIL,
-            CONF_COUNTRY,
-        )
-        if user_input.get(key) is not None
-    }
-    if options[CONF_SENDER] != SenderKind.NOTIFY:
-        options.pop(CONF_NOTIFY_SERVICE, None)
-    return options
-
-
 def _unique_id(entity_id: str) -> str:
     return f"{SourceKind.ENTITY}:{entity_id}"
 
@@ -404,19 +213,31 @@ class ConfigSteps(ConfigFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Name the states and the number attribute of a generic entity."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            errors = _validate_generic(user_input)
-            if not errors:
-                self._data.update(_clean_generic(user_input))
-                return await self.async_step_texting()
+        errors = _validate_generic(user_input) if user_input is not None else {}
+        if user_input is None or errors:
+            return self._show_generic(
+                "generic", user_input, {}, errors, last_step=False
+            )
+        self._data.update(_clean_generic(user_input))
+        return await self.async_step_texting()
+
+    def _show_generic(
+        self,
+        step_id: str,
+        user_input: dict[str, Any] | None,
+        defaults: Mapping[str, Any],
+        errors: dict[str, str],
+        *,
+        last_step: bool | None = None,
+    ) -> ConfigFlowResult:
+        """Show the states form, with what is wrong with user_input."""
         return self.async_show_form(
-            step_id="generic",
+            step_id=step_id,
             data_schema=_generic_schema(
-                self.hass, self._data[CONF_ENTITY_ID], user_input or {}
+                self.hass, self._data[CONF_ENTITY_ID], user_input or defaults
             ),
             errors=errors,
-            last_step=False,
+            last_step=last_step,
         )
 
     async def async_step_texting(
@@ -499,20 +320,14 @@ class ConfigSteps(ConfigFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Name the states of a generic entity (reconfigure)."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            errors = _validate_generic(user_input)
-            if not errors:
-                self._data.update(_clean_generic(user_input))
-                return self._async_reconfigure_done()
-        entry = self._get_reconfigure_entry()
-        return self.async_show_form(
-            step_id="reconfigure_generic",
-            data_schema=_generic_schema(
-                self.hass, self._data[CONF_ENTITY_ID], user_input or entry.data
-            ),
-            errors=errors,
-        )
+        errors = _validate_generic(user_input) if user_input is not None else {}
+        if user_input is None or errors:
+            entry = self._get_reconfigure_entry()
+            return self._show_generic(
+                "reconfigure_generic", user_input, entry.data, errors
+            )
+        self._data.update(_clean_generic(user_input))
+        return self._async_reconfigure_done()
 
     @callback
     def _async_reconfigure_done(self) -> ConfigFlowResult:

@@ -63,15 +63,15 @@ from ..message import async_check_message
 from ..phone import PhoneNumber, normalize_number
 from ..presets import LanguageTexts, texts_for
 from ..sender import NOTIFY_DOMAIN
-from .config import (
+from .errors import FlowError
+from .selectors import choice, dropdown, number, text
+from .senders import SenderOptionsSteps, is_native
+from .texting import (
     async_action_step,
     texting_options,
     texting_schema,
     validate_texting,
 )
-from .errors import FlowError
-from .selectors import text
-from .senders import SenderOptionsSteps, is_native
 
 _TEXTING_KEYS = frozenset(
     {
@@ -112,13 +112,6 @@ def _rules_defaults(options: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _rules_schema(defaults: Mapping[str, Any]) -> vol.Schema:
-    def _count(maximum: int) -> selector.NumberSelector:
-        return selector.NumberSelector(
-            selector.NumberSelectorConfig(
-                min=0, max=maximum, step=1, mode=selector.NumberSelectorMode.BOX
-            )
-        )
-
     numbers = selector.TextSelector(
         selector.TextSelectorConfig(multiple=True, type=selector.TextSelectorType.TEL)
     )
@@ -148,22 +141,14 @@ def _rules_schema(defaults: Mapping[str, Any]) -> vol.Schema:
             ),
             vol.Required(
                 CONF_MIN_RING_SECONDS, default=defaults.get(CONF_MIN_RING_SECONDS, 0)
-            ): selector.NumberSelector(
-                selector.NumberSelectorConfig(
-                    min=0,
-                    max=60,
-                    step=1,
-                    unit_of_measurement="s",
-                    mode=selector.NumberSelectorMode.BOX,
-                )
-            ),
+            ): number(0, 60, "s"),
             vol.Required(
                 CONF_HOURLY_CAP,
                 default=defaults.get(CONF_HOURLY_CAP, DEFAULT_HOURLY_CAP),
-            ): _count(10000),
+            ): number(0, 10000),
             vol.Required(
                 CONF_DAILY_CAP, default=defaults.get(CONF_DAILY_CAP, DEFAULT_DAILY_CAP)
-            ): _count(100000),
+            ): number(0, 100000),
             vol.Optional(
                 CONF_RETRY_MINUTES, default=str(defaults.get(CONF_RETRY_MINUTES, ""))
             ): text(),
@@ -222,13 +207,7 @@ def _replies_schema(defaults: Mapping[str, Any], texts: LanguageTexts) -> vol.Sc
             vol.Required(
                 CONF_REPLY_SOURCE,
                 default=defaults.get(CONF_REPLY_SOURCE, ReplySource.NONE),
-            ): selector.SelectSelector(
-                selector.SelectSelectorConfig(
-                    options=[source.value for source in ReplySource],
-                    translation_key=CONF_REPLY_SOURCE,
-                    mode=selector.SelectSelectorMode.LIST,
-                )
-            ),
+            ): choice(CONF_REPLY_SOURCE, [source.value for source in ReplySource]),
             vol.Optional(
                 CONF_REPLY_EVENT_TYPE,
                 description={"suggested_value": defaults.get(CONF_REPLY_EVENT_TYPE)},
@@ -335,23 +314,11 @@ class TextBackOptionsFlow(SenderOptionsSteps):
                     description={
                         "suggested_value": defaults.get(CONF_FOLLOW_UP_NOTIFY) or None
                     },
-                ): selector.SelectSelector(
-                    selector.SelectSelectorConfig(
-                        options=services, mode=selector.SelectSelectorMode.DROPDOWN
-                    )
-                ),
+                ): dropdown(services),
                 vol.Required(
                     CONF_REMIND_MINUTES,
                     default=defaults.get(CONF_REMIND_MINUTES, DEFAULT_REMIND_MINUTES),
-                ): selector.NumberSelector(
-                    selector.NumberSelectorConfig(
-                        min=0,
-                        max=1440,
-                        step=1,
-                        unit_of_measurement="min",
-                        mode=selector.NumberSelectorMode.BOX,
-                    )
-                ),
+                ): number(0, 1440, "min"),
                 vol.Required(
                     CONF_FORWARD_REPLIES,
                     default=defaults.get(CONF_FORWARD_REPLIES, True),
@@ -429,24 +396,15 @@ class TextBackOptionsFlow(SenderOptionsSteps):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Edit who is texted, how often, and the retries."""
-        entry = self.config_entry
-        errors: dict[str, str] = {}
-        placeholders: dict[str, str] = {"entry": ""}
-        if user_input is not None:
-            region = entry.options.get(CONF_COUNTRY) or self.hass.config.country
-            try:
-                cleaned = _clean_rules(user_input, region)
-            except FlowError as err:
-                errors[err.field] = err.key
-                placeholders["entry"] = err.detail
-            else:
-                self._options = {**entry.options, **cleaned}
-                return self._async_save()
-        return self.async_show_form(
-            step_id="rules",
-            data_schema=_rules_schema(user_input or _rules_defaults(entry.options)),
-            errors=errors,
-            description_placeholders=placeholders,
+        options = self.config_entry.options
+        region = options.get(CONF_COUNTRY) or self.hass.config.country
+        return await self._async_edit(
+            "rules",
+            user_input,
+            clean=lambda data: _clean_rules(data, region),
+            form=_rules_schema,
+            placeholder="entry",
+            defaults=_rules_defaults(options),
         )
 
     async def async_step_replies(

@@ -36,7 +36,8 @@ from ..const import (
     SenderKind,
     SourceKind,
 )
-from ..native import (
+from ..native import NATIVE_SENDERS, CredentialError, build_api
+from ..native.common import (
     CONF_ACCOUNT_SID,
     CONF_API_KEY,
     CONF_API_KEY_SECRET,
@@ -47,9 +48,6 @@ from ..native import (
     CONF_MESSAGING_SERVICE_SID,
     CONF_PUBLIC_KEY,
     CONF_SIGNING_KEY,
-    NATIVE_SENDERS,
-    CredentialError,
-    build_api,
 )
 from ..public_url import PublicUrl, async_public_webhook_url
 from ..sources.providers import ProviderKind
@@ -354,6 +352,24 @@ async def async_sender_step(
     )
 
 
+async def async_entry_sender_step(
+    flow: ConfigFlow | OptionsFlow,
+    user_input: dict[str, Any] | None,
+    entry: ConfigEntry,
+    options: dict[str, Any],
+    done: Callable[[], ConfigFlowResult],
+) -> ConfigFlowResult:
+    """Run the credentials step of a saved line (options and reconfigure)."""
+    return await async_sender_step(
+        flow,
+        user_input,
+        data=entry.data,
+        options=options,
+        stored=entry.options,
+        done=done,
+    )
+
+
 class SenderSteps(ConfigSteps):
     """Config flow steps of the native senders: setup, reconfigure, reauth."""
 
@@ -368,13 +384,12 @@ class SenderSteps(ConfigSteps):
         """Take the provider's credentials and check them."""
         if self.source == SOURCE_RECONFIGURE:
             entry = self._get_reconfigure_entry()
-            return await async_sender_step(
+            return await async_entry_sender_step(
                 self,
                 user_input,
-                data=entry.data,
-                options=self._options,
-                stored=entry.options,
-                done=lambda: self.async_update_reload_and_abort(
+                entry,
+                self._options,
+                lambda: self.async_update_reload_and_abort(
                     entry, options=self._options, reason="sender_reconfigured"
                 ),
             )
@@ -453,14 +468,8 @@ class SenderOptionsSteps(TimingOptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Take the provider's credentials and check them."""
-        entry = self.config_entry
-        return await async_sender_step(
-            self,
-            user_input,
-            data=entry.data,
-            options=self._options,
-            stored=entry.options,
-            done=self._async_save,
+        return await async_entry_sender_step(
+            self, user_input, self.config_entry, self._options, self._async_save
         )
 
     async_step_sender_twilio = async_step_sender

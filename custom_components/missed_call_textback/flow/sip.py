@@ -37,6 +37,7 @@ from ..sources.sip.const import (
 )
 from ..sources.sip.ua import AllowList
 from .config import ConfigSteps
+from .selectors import number
 
 _LISTEN_KEYS = (
     CONF_MODE,
@@ -59,15 +60,6 @@ def sip_unique_id(port: int) -> str:
     return f"{SourceKind.SIP}:{port}"
 
 
-def _number(minimum: int, maximum: int, unit: str = "") -> selector.NumberSelector:
-    config = selector.NumberSelectorConfig(
-        min=minimum, max=maximum, step=1, mode=selector.NumberSelectorMode.BOX
-    )
-    if unit:
-        config["unit_of_measurement"] = unit
-    return selector.NumberSelector(config)
-
-
 def _sip_schema(defaults: Mapping[str, Any]) -> dict[Any, Any]:
     return {
         vol.Required(
@@ -79,7 +71,7 @@ def _sip_schema(defaults: Mapping[str, Any]) -> dict[Any, Any]:
                 mode=selector.SelectSelectorMode.LIST,
             )
         ),
-        vol.Required(CONF_PORT, default=defaults.get(CONF_PORT, DEFAULT_PORT)): _number(
+        vol.Required(CONF_PORT, default=defaults.get(CONF_PORT, DEFAULT_PORT)): number(
             1024, 65535
         ),
         vol.Optional(
@@ -89,7 +81,7 @@ def _sip_schema(defaults: Mapping[str, Any]) -> dict[Any, Any]:
         vol.Required(
             CONF_RING_TIMEOUT,
             default=defaults.get(CONF_RING_TIMEOUT, DEFAULT_RING_TIMEOUT),
-        ): _number(5, MAX_RING_TIMEOUT, "s"),
+        ): number(5, MAX_RING_TIMEOUT, "s"),
         vol.Required(
             CONF_CAUSE26_ANSWERED, default=defaults.get(CONF_CAUSE26_ANSWERED, True)
         ): selector.BooleanSelector(),
@@ -116,7 +108,7 @@ def _register_schema(defaults: Mapping[str, Any]) -> vol.Schema:
             ),
             vol.Required(
                 CONF_EXPIRES, default=defaults.get(CONF_EXPIRES, DEFAULT_EXPIRES)
-            ): _number(MIN_EXPIRES, MAX_EXPIRES, "s"),
+            ): number(MIN_EXPIRES, MAX_EXPIRES, "s"),
         }
     )
 

@@ -1,21 +1,21 @@
-"""Options steps for when and what a line texts: hours, timing, messages, variants."""
+"""Options steps for when and what a line texts: hours, timing, messages, variants.
+
+The forms of the messages and variants steps are in flow.messages.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
 from homeassistant.core import callback
-from homeassistant.exceptions import TemplateError
 from homeassistant.helpers import selector
 
 from .. import hours
 from ..compat import vol
 from ..const import (
-    CONF_AFTER_HOURS_MESSAGE,
     CONF_BOOKING_LINK,
-    CONF_BUSINESS_NAME,
     CONF_BUSY_ONLY,
     CONF_CLOSED_DATES,
     CONF_DELAY_SECONDS,
@@ -23,42 +23,36 @@ from ..const import (
     CONF_HOLIDAY_SUBDIVISION,
     CONF_HOURS_SOURCE,
     CONF_LINE_NAME,
-    CONF_MESSAGE,
-    CONF_MESSAGE_LANGUAGE,
-    CONF_MESSAGE_PRESET,
     CONF_QUIET_ACTION,
     CONF_QUIET_CLOCK,
     CONF_QUIET_END,
     CONF_QUIET_HOURS,
     CONF_QUIET_PRESET,
     CONF_QUIET_START,
-    CONF_RESPONSE_MINUTES,
-    CONF_RESPONSE_WINDOW,
     CONF_SCHEDULE_ENTITY,
     CONF_SERVICE_AREA,
     CONF_TRADE,
-    CONF_VARIANT_MODE,
     CONF_WEEKDAYS,
     DEFAULT_OPEN_HOURS,
     DEFAULT_QUIET_END,
     DEFAULT_QUIET_START,
-    DEFAULT_RESPONSE_MINUTES,
-    EXTRA_VARIANTS,
     MAX_DELAY_SECONDS,
     QUIET_PRESETS,
     HoursSource,
-    MessagePreset,
     QuietAction,
     QuietClock,
     QuietPreset,
-    VariantMode,
-    variant_key,
 )
-from ..message import async_check_message, missing_details
-from ..presets import AUTO, LANGUAGES, TEXTS, LanguageTexts, texts_for
-from ..settings import Details
+from ..presets import TEXTS
 from .errors import FlowError
-from .selectors import choice, text
+from .messages import (
+    clean_messages,
+    clean_variants,
+    messages_form,
+    variants_schema,
+    without_variants,
+)
+from .selectors import choice, number, suggested, text
 
 # Open on weekdays until the owner says otherwise.
 _DEFAULT_DAYS = dict.fromkeys(CONF_WEEKDAYS[:5], DEFAULT_OPEN_HOURS)
@@ -66,22 +60,6 @@ _DEFAULT_DAYS = dict.fromkeys(CONF_WEEKDAYS[:5], DEFAULT_OPEN_HOURS)
 MAX_RESPONSE_MINUTES = 7 * 24 * 60
 _DETAIL_FIELDS = (CONF_BOOKING_LINK, CONF_TRADE, CONF_SERVICE_AREA)
 _DEFAULT_WINDOWS = frozenset(texts.response_window for texts in TEXTS.values())
-
-
-def _minutes() -> selector.NumberSelector:
-    return selector.NumberSelector(
-        selector.NumberSelectorConfig(
-            min=1,
-            max=MAX_RESPONSE_MINUTES,
-            step=1,
-            unit_of_measurement="min",
-            mode=selector.NumberSelectorMode.BOX,
-        )
-    )
-
-
-def _suggested(defaults: Mapping[str, Any], key: str) -> dict[str, Any]:
-    return {"suggested_value": defaults.get(key)}
 
 
 def hours_schema(defaults: Mapping[str, Any], country: str | None) -> vol.Schema:
@@ -118,14 +96,14 @@ def hours_schema(defaults: Mapping[str, Any], country: str | None) -> vol.Schema
             ): selector.CountrySelector(),
             vol.Optional(
                 CONF_HOLIDAY_SUBDIVISION,
-                description=_suggested(defaults, CONF_HOLIDAY_SUBDIVISION),
+                description=suggested(defaults, CONF_HOLIDAY_SUBDIVISION),
             ): text(),
             vol.Optional(
-                CONF_CLOSED_DATES, description=_suggested(defaults, CONF_CLOSED_DATES)
+                CONF_CLOSED_DATES, description=suggested(defaults, CONF_CLOSED_DATES)
             ): text(multiline=True),
             vol.Optional(
                 CONF_SCHEDULE_ENTITY,
-                description=_suggested(defaults, CONF_SCHEDULE_ENTITY),
+                description=suggested(defaults, CONF_SCHEDULE_ENTITY),
             ): selector.EntitySelector(
                 selector.EntitySelectorConfig(domain="schedule")
             ),
@@ -197,15 +175,7 @@ def timing_schema(defaults: Mapping[str, Any]) -> vol.Schema:
             ): selector.BooleanSelector(),
             vol.Required(
                 CONF_DELAY_SECONDS, default=defaults.get(CONF_DELAY_SECONDS, 0)
-            ): selector.NumberSelector(
-                selector.NumberSelectorConfig(
-                    min=0,
-                    max=MAX_DELAY_SECONDS,
-                    step=1,
-                    unit_of_measurement="s",
-                    mode=selector.NumberSelectorMode.BOX,
-                )
-            ),
+            ): number(0, MAX_DELAY_SECONDS, "s"),
             vol.Required(
                 CONF_QUIET_HOURS, default=defaults.get(CONF_QUIET_HOURS, False)
             ): selector.BooleanSelector(),
@@ -259,71 +229,6 @@ def _timetext(value: str) -> str:
     return value if value.count(":") == 2 else f"{value}:00"
 
 
-def messages_schema(defaults: Mapping[str, Any], texts: LanguageTexts) -> vol.Schema:
-    """Return the messages form: preset, language, after-hours message, details.
-
-    texts: the line's language, for what the form suggests.
-    """
-    # A form sent back (it has the preset) left out an emptied message.
-    after_hours = "" if CONF_MESSAGE_PRESET in defaults else texts.general.after_hours
-    return vol.Schema(
-        {
-            vol.Required(CONF_MESSAGE_PRESET, default=MessagePreset.KEEP): choice(
-                CONF_MESSAGE_PRESET, [preset.value for preset in MessagePreset]
-            ),
-            vol.Required(
-                CONF_MESSAGE_LANGUAGE,
-                default=defaults.get(CONF_MESSAGE_LANGUAGE, AUTO),
-            ): choice(CONF_MESSAGE_LANGUAGE, [AUTO, *LANGUAGES]),
-            vol.Optional(
-                CONF_AFTER_HOURS_MESSAGE,
-                description={
-                    "suggested_value": defaults.get(
-                        CONF_AFTER_HOURS_MESSAGE, after_hours
-                    )
-                },
-            ): text(multiline=True),
-            vol.Optional(
-                CONF_BOOKING_LINK, description=_suggested(defaults, CONF_BOOKING_LINK)
-            ): selector.TextSelector(
-                selector.TextSelectorConfig(type=selector.TextSelectorType.URL)
-            ),
-            vol.Optional(
-                CONF_TRADE, description=_suggested(defaults, CONF_TRADE)
-            ): text(),
-            vol.Optional(
-                CONF_SERVICE_AREA, description=_suggested(defaults, CONF_SERVICE_AREA)
-            ): text(),
-            vol.Required(
-                CONF_RESPONSE_WINDOW,
-                default=defaults.get(CONF_RESPONSE_WINDOW, texts.response_window),
-            ): text(),
-            vol.Required(
-                CONF_RESPONSE_MINUTES,
-                default=defaults.get(CONF_RESPONSE_MINUTES, DEFAULT_RESPONSE_MINUTES),
-            ): _minutes(),
-        }
-    )
-
-
-def variants_schema(defaults: Mapping[str, Any]) -> vol.Schema:
-    """Return the variants form: the mode and variants B, C and D."""
-    schema: dict[Any, Any] = {
-        vol.Required(
-            CONF_VARIANT_MODE, default=defaults.get(CONF_VARIANT_MODE, VariantMode.OFF)
-        ): choice(CONF_VARIANT_MODE, [mode.value for mode in VariantMode]),
-    }
-    for variant in EXTRA_VARIANTS:
-        for field, widget in (
-            ("message", text(multiline=True)),
-            ("response_window", text()),
-            ("response_minutes", _minutes()),
-        ):
-            key = variant_key(variant, field)
-            schema[vol.Optional(key, description=_suggested(defaults, key))] = widget
-    return vol.Schema(schema)
-
-
 class TimingOptionsFlow(OptionsFlow):
     """Options steps: business hours, timing, messages and variants."""
 
@@ -331,211 +236,99 @@ class TimingOptionsFlow(OptionsFlow):
         """Initialize the options being edited."""
         self._options: dict[str, Any] = {}
 
+    async def _async_edit(
+        self,
+        step_id: str,
+        user_input: dict[str, Any] | None,
+        *,
+        clean: Callable[[dict[str, Any]], dict[str, Any]],
+        form: Callable[[Mapping[str, Any]], vol.Schema],
+        check: Callable[[dict[str, Any]], Awaitable[None]] | None = None,
+        placeholder: str | None = None,
+        defaults: Mapping[str, Any] | None = None,
+        kept: Mapping[str, Any] | None = None,
+    ) -> ConfigFlowResult:
+        """Show a form; save what clean (and check) make of it, or say what is wrong.
+
+        placeholder names the form's placeholder for the error's detail;
+        defaults fill an untouched form (the options); kept is what the
+        cleaned values are added to (the options).
+        """
+        options = self.config_entry.options
+        errors: dict[str, str] = {}
+        placeholders = {placeholder: ""} if placeholder else {}
+        if user_input is not None:
+            try:
+                cleaned = clean(user_input)
+                if check is not None:
+                    await check(cleaned)
+            except FlowError as err:
+                errors[err.field] = err.key
+                if placeholder:
+                    placeholders[placeholder] = err.detail
+            else:
+                self._options = {**(options if kept is None else kept), **cleaned}
+                return self._async_save()
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=form(user_input or (options if defaults is None else defaults)),
+            errors=errors,
+            description_placeholders=placeholders or None,
+        )
+
     async def async_step_hours(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Edit the business hours."""
-        entry = self.config_entry
-        errors: dict[str, str] = {}
-        placeholders = {"detail": ""}
-        if user_input is not None:
-            try:
-                cleaned = clean_hours(user_input)
-                await self.hass.async_add_executor_job(check_region, cleaned)
-                check_open_days(cleaned)
-            except FlowError as err:
-                errors[err.field] = err.key
-                placeholders["detail"] = err.detail
-            else:
-                self._options = {**entry.options, **cleaned}
-                return self._async_save()
-        return self.async_show_form(
-            step_id="hours",
-            data_schema=hours_schema(
-                user_input or entry.options, self.hass.config.country
-            ),
-            errors=errors,
-            description_placeholders=placeholders,
+        return await self._async_edit(
+            "hours",
+            user_input,
+            clean=clean_hours,
+            check=self._async_check_hours,
+            form=lambda defaults: hours_schema(defaults, self.hass.config.country),
+            placeholder="detail",
         )
+
+    async def _async_check_hours(self, cleaned: dict[str, Any]) -> None:
+        await self.hass.async_add_executor_job(check_region, cleaned)
+        check_open_days(cleaned)
 
     async def async_step_timing(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Edit busy-only, the delay and quiet hours."""
-        entry = self.config_entry
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            try:
-                cleaned = clean_timing(user_input)
-            except FlowError as err:
-                errors[err.field] = err.key
-            else:
-                self._options = {**entry.options, **cleaned}
-                return self._async_save()
-        return self.async_show_form(
-            step_id="timing",
-            data_schema=timing_schema(user_input or entry.options),
-            errors=errors,
+        return await self._async_edit(
+            "timing", user_input, clean=clean_timing, form=timing_schema
         )
 
     async def async_step_messages(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Edit the after-hours message, the details and start from a preset."""
-        entry = self.config_entry
-        errors: dict[str, str] = {}
-        placeholders = {"error": ""}
-        if user_input is not None:
-            cleaned: dict[str, Any] = {
-                key: str(user_input.get(key) or "").strip()
-                for key in (*_DETAIL_FIELDS, CONF_RESPONSE_WINDOW)
-            }
-            cleaned[CONF_RESPONSE_MINUTES] = int(user_input[CONF_RESPONSE_MINUTES])
-            cleaned[CONF_AFTER_HOURS_MESSAGE] = str(
-                user_input.get(CONF_AFTER_HOURS_MESSAGE) or ""
-            )
-            cleaned[CONF_MESSAGE_LANGUAGE] = user_input[CONF_MESSAGE_LANGUAGE]
-            chosen = texts_for(
-                cleaned[CONF_MESSAGE_LANGUAGE], self.hass.config.language
-            )
-            message = str(entry.options.get(CONF_MESSAGE) or chosen.general.message)
-            preset = MessagePreset(user_input[CONF_MESSAGE_PRESET])
-            if preset is not MessagePreset.KEEP:
-                texts = chosen.presets[preset]
-                message = cleaned[CONF_MESSAGE] = texts.message
-                cleaned[CONF_AFTER_HOURS_MESSAGE] = texts.after_hours
-                # The form suggested a window in the language shown before.
-                if cleaned[CONF_RESPONSE_WINDOW] in _DEFAULT_WINDOWS:
-                    cleaned[CONF_RESPONSE_WINDOW] = chosen.response_window
-            try:
-                self._check_texts(
-                    message,
-                    cleaned[CONF_AFTER_HOURS_MESSAGE],
-                    cleaned,
-                    entry.options,
-                    chosen,
-                )
-            except FlowError as err:
-                errors[err.field] = err.key
-                # Both errors of this step name what is wrong as {error}.
-                placeholders["error"] = err.detail
-            else:
-                self._options = {**entry.options, **cleaned}
-                return self._async_save()
-        return self.async_show_form(
-            step_id="messages",
-            data_schema=messages_schema(
-                user_input or entry.options,
-                texts_for(
-                    (user_input or entry.options).get(CONF_MESSAGE_LANGUAGE),
-                    self.hass.config.language,
-                ),
-            ),
-            errors=errors,
-            description_placeholders=placeholders,
+        options = self.config_entry.options
+        return await self._async_edit(
+            "messages",
+            user_input,
+            clean=lambda data: clean_messages(self.hass, data, options),
+            form=lambda defaults: messages_form(self.hass, defaults),
+            # Both errors of this step name what is wrong as {error}.
+            placeholder="error",
         )
-
-    def _check_texts(
-        self,
-        message: str,
-        after_hours: str,
-        cleaned: Mapping[str, Any],
-        options: Mapping[str, Any],
-        texts: LanguageTexts,
-    ) -> None:
-        details = Details(
-            booking_link=cleaned[CONF_BOOKING_LINK],
-            trade=cleaned[CONF_TRADE],
-            service_area=cleaned[CONF_SERVICE_AREA],
-            response_window=cleaned[CONF_RESPONSE_WINDOW] or texts.response_window,
-        )
-        if after_hours.strip():
-            try:
-                async_check_message(
-                    self.hass,
-                    after_hours,
-                    business_name=str(options.get(CONF_BUSINESS_NAME, "")),
-                    details=details,
-                )
-            except TemplateError as err:
-                raise FlowError(
-                    CONF_AFTER_HOURS_MESSAGE, "invalid_template", str(err)
-                ) from err
-        # Variants use the same details: emptying one they need is refused too.
-        variants = " ".join(
-            str(options.get(variant_key(variant, "message")) or "")
-            for variant in EXTRA_VARIANTS
-        )
-        if missing := missing_details(f"{message} {after_hours} {variants}", details):
-            raise FlowError(missing[0], "missing_detail", missing[0])
 
     async def async_step_variants(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Edit the message variants compared in an A/B test."""
-        entry = self.config_entry
-        errors: dict[str, str] = {}
-        placeholders = {"error": ""}
-        if user_input is not None:
-            try:
-                cleaned = self._clean_variants(user_input, entry.options)
-            except FlowError as err:
-                errors[err.field] = err.key
-                placeholders["error"] = err.detail
-            else:
-                # Variants left empty are dropped, not kept from before.
-                kept = {
-                    key: value
-                    for key, value in entry.options.items()
-                    if not key.startswith("variant_")
-                }
-                self._options = {**kept, **cleaned}
-                return self._async_save()
-        return self.async_show_form(
-            step_id="variants",
-            data_schema=variants_schema(user_input or entry.options),
-            errors=errors,
-            description_placeholders=placeholders,
+        options = self.config_entry.options
+        return await self._async_edit(
+            "variants",
+            user_input,
+            clean=lambda data: clean_variants(self.hass, data, options),
+            form=variants_schema,
+            placeholder="error",
+            # Variants left empty are dropped, not kept from before.
+            kept=without_variants(options),
         )
-
-    def _clean_variants(
-        self, user_input: Mapping[str, Any], options: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        cleaned: dict[str, Any] = {CONF_VARIANT_MODE: user_input[CONF_VARIANT_MODE]}
-        details = Details(
-            booking_link=str(options.get(CONF_BOOKING_LINK, "")),
-            trade=str(options.get(CONF_TRADE, "")),
-            service_area=str(options.get(CONF_SERVICE_AREA, "")),
-        )
-        defined = 0
-        for variant in EXTRA_VARIANTS:
-            message_key = variant_key(variant, "message")
-            window_key = variant_key(variant, "response_window")
-            minutes_key = variant_key(variant, "response_minutes")
-            message = str(user_input.get(message_key) or "").strip()
-            window = str(user_input.get(window_key) or "").strip()
-            minutes = user_input.get(minutes_key)
-            if message:
-                try:
-                    async_check_message(
-                        self.hass,
-                        message,
-                        business_name=str(options.get(CONF_BUSINESS_NAME, "")),
-                        details=details,
-                    )
-                except TemplateError as err:
-                    raise FlowError(message_key, "invalid_template", str(err)) from err
-                if missing := missing_details(message, details):
-                    raise FlowError(message_key, "missing_detail", missing[0])
-                cleaned[message_key] = message
-            if window:
-                cleaned[window_key] = window
-            if minutes:
-                cleaned[minutes_key] = int(minutes)
-            defined += bool(message or window or minutes)
-        if cleaned[CONF_VARIANT_MODE] != VariantMode.OFF and not defined:
-            raise FlowError("base", "no_variants")
-        return cleaned
 
     @callback
     def _async_save(self) -> ConfigFlowResult:

@@ -20,33 +20,14 @@ from ..phone import mask_number
 from ..sender import SendError, SendErrorKind
 from . import quo, telnyx, twilio
 from .common import (
-    CONF_ACCOUNT_SID,
-    CONF_API_KEY,
-    CONF_API_KEY_SECRET,
-    CONF_API_KEY_SID,
-    CONF_AUTH_TOKEN,
-    CONF_FROM_NUMBER,
-    CONF_MESSAGING_PROFILE_ID,
-    CONF_MESSAGING_SERVICE_SID,
-    CONF_PUBLIC_KEY,
-    CONF_SIGNING_KEY,
     SECRET_KEYS,
     CredentialError,
     CredentialProblem,
     ProviderApi,
+    classify,
 )
 
 __all__ = [
-    "CONF_ACCOUNT_SID",
-    "CONF_API_KEY",
-    "CONF_API_KEY_SECRET",
-    "CONF_API_KEY_SID",
-    "CONF_AUTH_TOKEN",
-    "CONF_FROM_NUMBER",
-    "CONF_MESSAGING_PROFILE_ID",
-    "CONF_MESSAGING_SERVICE_SID",
-    "CONF_PUBLIC_KEY",
-    "CONF_SIGNING_KEY",
     "NATIVE_SENDERS",
     "SECRET_KEYS",
     "CredentialError",
@@ -68,12 +49,11 @@ _FACTORIES: Final[Mapping[SenderKind, _Factory]] = {
     SenderKind.TELNYX: telnyx.TelnyxApi,
     SenderKind.QUO: quo.QuoApi,
 }
-_CLASSIFIERS: Final[
-    Mapping[SenderKind, Callable[[str | None], SendErrorKind | None]]
-] = {
-    SenderKind.TWILIO: twilio.classify,
-    SenderKind.TELNYX: telnyx.classify,
-    SenderKind.QUO: quo.classify,
+# What each provider's error codes mean.
+_CODE_KINDS: Final[Mapping[SenderKind, Mapping[str, SendErrorKind]]] = {
+    SenderKind.TWILIO: twilio.CODE_KINDS,
+    SenderKind.TELNYX: telnyx.CODE_KINDS,
+    SenderKind.QUO: quo.CODE_KINDS,
 }
 # The sender kinds that talk to a provider's API themselves.
 NATIVE_SENDERS: Final = frozenset(_FACTORIES)
@@ -104,8 +84,7 @@ def classify_code(kind: SenderKind, code: str | None) -> SendErrorKind | None:
     None for codes with no special meaning and for senders with no codes;
     delivery receipts use it, and so do the senders on the API's answer.
     """
-    classifier = _CLASSIFIERS.get(kind)
-    return classifier(code) if classifier else None
+    return classify(_CODE_KINDS.get(kind, {}), code)
 
 
 class NativeSender:

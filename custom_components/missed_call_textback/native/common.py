@@ -6,6 +6,7 @@ import them without a cycle.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 import json
@@ -163,6 +164,13 @@ def clean_detail(text: str) -> str:
     return scrub_numbers(text)
 
 
+def classify(
+    code_kinds: Mapping[str, SendErrorKind], code: str | None
+) -> SendErrorKind | None:
+    """Return what a provider's error code means, or None for any other code."""
+    return code_kinds.get(code) if code else None
+
+
 def unreachable_error(err: UnreachableError) -> SendError:
     """Return the retryable SendError for a request that got no answer."""
     return SendError("provider_retry", str(err), kind=SendErrorKind.RETRY)
@@ -243,3 +251,85 @@ def redacted_repr(name: str, **fields: str | None) -> str:
     """Return a repr that shows only what is safe to show (no secret, no number)."""
     shown = ", ".join(f"{key}={value!r}" for key, value in fields.items())
     return f"{name}({shown})"
+
+
+async def async_check_request(
+    session: aiohttp.ClientSession, provider: str, url: str, **kwargs: Any
+) -> Answer:
+    """GET what a credential check looks up; no answer is cannot_connect."""
+    try:
+        return await async_request(session, provider, "GET", url, **kwargs)
+    except UnreachableError as err:
+        raise CredentialError("cannot_connect", str(err)) from err
+
+
+type ErrorReader = Callable[[Any], tuple[str | None, str | None]]
+
+
+async def async_send_request(
+    session: aiohttp.ClientSession,
+    provider: str,
+    url: str,
+    *,
+    error_of: ErrorReader,
+    code_kinds: Mapping[str, SendErrorKind],
+    **kwargs: Any,
+) -> Answer:
+    """POST a text; return the provider's success answer or raise SendError.
+
+    error_of reads the code and the text of the provider's error body;
+    code_kinds says what a code means.
+    """
+    try:
+        answer = await async_request(session, provider, "POST", url, **kwargs)
+    except UnreachableError as err:
+        raise unreachable_error(err) from err
+    if not answer.ok:
+        code, message = error_of(answer.body)
+        raise send_error(
+            provider,
+            answer,
+            code=code,
+            message=message,
+            kind_of_code=classify(code_kinds, code),
+        )
+    return answer
+
+
+def data_id(provider: str, answer: Answer) -> str:
+    """Return the message id of a {"data": {"id": ...}} answer (Telnyx, Quo)."""
+    data = answer.body.get("data") if isinstance(answer.body, dict) else None
+    message_id = text_or_none(data.get("id")) if isinstance(data, dict) else None
+    if message_id is None:
+        raise malformed_error(provider, answer, "a message id")
+    return message_id
+
+
+def require_listed(
+    provider: str,
+    answer: Answer,
+    key: str,
+    listed: Callable[[dict[str, Any]], bool],
+    missing: str,
+) -> None:
+    """Check that a list answer (body[key]) holds an entry that listed takes.
+
+    The account's number list: a From number not on it cannot send.
+    """
+    if not answer.ok:
+        raise credential_error(provider, answer)
+    entries = answer.body.get(key) if isinstance(answer.body, dict) else None
+    if not isinstance(entries, list):
+        raise CredentialError(
+            "cannot_connect", f"{provider}'s number list is not in the expected form"
+        )
+    if not any(isinstance(entry, dict) and listed(entry) for entry in entries):
+        raise CredentialError("number_not_on_account", missing)
+
+
+def require_found(provider: str, answer: Answer, missing: str) -> None:
+    """Check the answer of a look-up (a messaging service or profile) by id."""
+    if answer.status == 404:
+        raise CredentialError("messaging_service_not_found", missing)
+    if not answer.ok:
+        raise credential_error(provider, answer)

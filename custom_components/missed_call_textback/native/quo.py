@@ -19,16 +19,13 @@ from ..sender import SendErrorKind
 from .common import (
     CONF_API_KEY,
     CONF_FROM_NUMBER,
-    Answer,
     CredentialError,
-    UnreachableError,
-    async_request,
-    credential_error,
-    malformed_error,
+    async_check_request,
+    async_send_request,
+    data_id,
     redacted_repr,
-    send_error,
+    require_listed,
     text_or_none,
-    unreachable_error,
 )
 
 PROVIDER: Final = "Quo"
@@ -42,11 +39,6 @@ CODE_KINDS: Final[Mapping[str, SendErrorKind]] = {
     # 0206400 A2P Registration Not Approved (HTTP 400).
     "0206400": SendErrorKind.FILTERED,
 }
-
-
-def classify(code: str | None) -> SendErrorKind | None:
-    """Return what a Quo error code means, or None for any other code."""
-    return CODE_KINDS.get(code) if code else None
 
 
 def error_of(body: Any) -> tuple[str | None, str | None]:
@@ -100,32 +92,19 @@ class QuoApi:
         """List the workspace's numbers; the From number must be one of them."""
         if not self._from:
             raise CredentialError("number_not_on_account", "no From number is set")
-        try:
-            answer: Answer = await async_request(
-                self._session,
-                PROVIDER,
-                "GET",
-                f"{self._base}/phone-numbers",
-                headers=self._headers,
-            )
-        except UnreachableError as err:
-            raise CredentialError("cannot_connect", str(err)) from err
-        if not answer.ok:
-            raise credential_error(PROVIDER, answer)
-        data = answer.body.get("data") if isinstance(answer.body, dict) else None
-        if not isinstance(data, list):
-            raise CredentialError(
-                "cannot_connect", "Quo's number list is not in the expected form"
-            )
-        if not any(
-            isinstance(entry, dict)
-            and self._from in (entry.get("id"), entry.get("number"))
-            for entry in data
-        ):
-            raise CredentialError(
-                "number_not_on_account",
-                "the From number is not a number of this Quo workspace",
-            )
+        answer = await async_check_request(
+            self._session,
+            PROVIDER,
+            f"{self._base}/phone-numbers",
+            headers=self._headers,
+        )
+        require_listed(
+            PROVIDER,
+            answer,
+            "data",
+            lambda entry: self._from in (entry.get("id"), entry.get("number")),
+            "the From number is not a number of this Quo workspace",
+        )
 
     async def async_send(
         self,
@@ -139,28 +118,13 @@ class QuoApi:
         Quo takes no per-message callback URL: receipts come from the
         workspace's webhooks (message.delivered), so status_callback is unused.
         """
-        try:
-            answer = await async_request(
-                self._session,
-                PROVIDER,
-                "POST",
-                f"{self._base}/messages",
-                headers=self._headers,
-                json={"content": body, "from": self._from, "to": [to]},
-            )
-        except UnreachableError as err:
-            raise unreachable_error(err) from err
-        if not answer.ok:
-            code, message = error_of(answer.body)
-            raise send_error(
-                PROVIDER,
-                answer,
-                code=code,
-                message=message,
-                kind_of_code=classify(code),
-            )
-        data = answer.body.get("data") if isinstance(answer.body, dict) else None
-        message_id = text_or_none(data.get("id")) if isinstance(data, dict) else None
-        if message_id is None:
-            raise malformed_error(PROVIDER, answer, "a message id")
-        return message_id
+        answer = await async_send_request(
+            self._session,
+            PROVIDER,
+            f"{self._base}/messages",
+            error_of=error_of,
+            code_kinds=CODE_KINDS,
+            headers=self._headers,
+            json={"content": body, "from": self._from, "to": [to]},
+        )
+        return data_id(PROVIDER, answer)

@@ -22,14 +22,13 @@ from .common import (
     CONF_MESSAGING_PROFILE_ID,
     Answer,
     CredentialError,
-    UnreachableError,
-    async_request,
-    credential_error,
-    malformed_error,
+    async_check_request,
+    async_send_request,
+    data_id,
     redacted_repr,
-    send_error,
+    require_found,
+    require_listed,
     text_or_none,
-    unreachable_error,
 )
 
 PROVIDER: Final = "Telnyx"
@@ -50,11 +49,6 @@ CODE_KINDS: Final[Mapping[str, SendErrorKind]] = {
     # 40300 Blocked due to STOP message (HTTP 409 on the send).
     "40300": SendErrorKind.OPTED_OUT,
 }
-
-
-def classify(code: str | None) -> SendErrorKind | None:
-    """Return what a Telnyx error code means, or None for any other code."""
-    return CODE_KINDS.get(code) if code else None
 
 
 def first_error(body: Any) -> tuple[str | None, str | None]:
@@ -96,17 +90,13 @@ class TelnyxApi:
         )
 
     async def _async_get(self, path: str, **kwargs: dict[str, str]) -> Answer:
-        try:
-            return await async_request(
-                self._session,
-                PROVIDER,
-                "GET",
-                f"{self._base}{path}",
-                headers=self._headers,
-                **kwargs,
-            )
-        except UnreachableError as err:
-            raise CredentialError("cannot_connect", str(err)) from err
+        return await async_check_request(
+            self._session,
+            PROVIDER,
+            f"{self._base}{path}",
+            headers=self._headers,
+            **kwargs,
+        )
 
     async def async_check(self) -> None:
         """Look the From number up on the account, then the messaging profile."""
@@ -127,31 +117,19 @@ class TelnyxApi:
         answer = await self._async_get(
             "/phone_numbers", params={"filter[phone_number]": digits}
         )
-        if not answer.ok:
-            raise credential_error(PROVIDER, answer)
-        data = answer.body.get("data") if isinstance(answer.body, dict) else None
-        if not isinstance(data, list):
-            raise CredentialError(
-                "cannot_connect", "Telnyx's number list is not in the expected form"
-            )
-        if not any(
-            isinstance(entry, dict) and entry.get("phone_number") == number
-            for entry in data
-        ):
-            raise CredentialError(
-                "number_not_on_account",
-                f"{mask_number(number)} is not a number of this Telnyx account",
-            )
+        require_listed(
+            PROVIDER,
+            answer,
+            "data",
+            lambda entry: entry.get("phone_number") == number,
+            f"{mask_number(number)} is not a number of this Telnyx account",
+        )
 
     async def _async_check_profile(self, profile_id: str) -> None:
         answer = await self._async_get(f"/messaging_profiles/{quote(profile_id)}")
-        if answer.status == 404:
-            raise CredentialError(
-                "messaging_service_not_found",
-                "Telnyx knows no messaging profile with this id",
-            )
-        if not answer.ok:
-            raise credential_error(PROVIDER, answer)
+        require_found(
+            PROVIDER, answer, "Telnyx knows no messaging profile with this id"
+        )
 
     async def async_send(
         self, *, to: str, body: str, status_callback: str | None
@@ -166,28 +144,13 @@ class TelnyxApi:
             payload["messaging_profile_id"] = self._profile_id
         if status_callback:
             payload["webhook_url"] = status_callback
-        try:
-            answer = await async_request(
-                self._session,
-                PROVIDER,
-                "POST",
-                f"{self._base}/messages",
-                headers=self._headers,
-                json=payload,
-            )
-        except UnreachableError as err:
-            raise unreachable_error(err) from err
-        if not answer.ok:
-            code, message = first_error(answer.body)
-            raise send_error(
-                PROVIDER,
-                answer,
-                code=code,
-                message=message,
-                kind_of_code=classify(code),
-            )
-        data = answer.body.get("data") if isinstance(answer.body, dict) else None
-        message_id = text_or_none(data.get("id")) if isinstance(data, dict) else None
-        if message_id is None:
-            raise malformed_error(PROVIDER, answer, "a message id")
-        return message_id
+        answer = await async_send_request(
+            self._session,
+            PROVIDER,
+            f"{self._base}/messages",
+            error_of=first_error,
+            code_kinds=CODE_KINDS,
+            headers=self._headers,
+            json=payload,
+        )
+        return data_id(PROVIDER, answer)

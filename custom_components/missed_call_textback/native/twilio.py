@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 from urllib.parse import quote
 
 import aiohttp
@@ -27,14 +27,14 @@ from .common import (
     CONF_MESSAGING_SERVICE_SID,
     Answer,
     CredentialError,
-    UnreachableError,
-    async_request,
+    async_check_request,
+    async_send_request,
     credential_error,
     malformed_error,
     redacted_repr,
-    send_error,
+    require_found,
+    require_listed,
     text_or_none,
-    unreachable_error,
 )
 
 PROVIDER: Final = "Twilio"
@@ -63,9 +63,10 @@ CODE_KINDS: Final[Mapping[str, SendErrorKind]] = {
 }
 
 
-def classify(code: str | None) -> SendErrorKind | None:
-    """Return what a Twilio error code means, or None for any other code."""
-    return CODE_KINDS.get(code) if code else None
+def error_of(body: Any) -> tuple[str | None, str | None]:
+    """Return the code and the text of a Twilio error body."""
+    document = body if isinstance(body, dict) else {}
+    return text_or_none(document.get("code")), text_or_none(document.get("message"))
 
 
 class TwilioApi:
@@ -109,12 +110,9 @@ class TwilioApi:
         return f"{self._api_base}/2010-04-01/Accounts/{quote(self._account_sid)}"
 
     async def _async_get(self, url: str, **kwargs: str | dict[str, str]) -> Answer:
-        try:
-            return await async_request(
-                self._session, PROVIDER, "GET", url, headers=self._headers, **kwargs
-            )
-        except UnreachableError as err:
-            raise CredentialError("cannot_connect", str(err)) from err
+        return await async_check_request(
+            self._session, PROVIDER, url, headers=self._headers, **kwargs
+        )
 
     async def async_check(self) -> None:
         """Fetch the account, then the From number or the Messaging Service."""
@@ -139,34 +137,21 @@ class TwilioApi:
             f"{self._account_url}/IncomingPhoneNumbers.json",
             params={"PhoneNumber": number},
         )
-        if not answer.ok:
-            raise credential_error(PROVIDER, answer)
-        body = answer.body if isinstance(answer.body, dict) else {}
-        numbers = body.get("incoming_phone_numbers")
-        if not isinstance(numbers, list):
-            raise CredentialError(
-                "cannot_connect", "Twilio's number list is not in the expected form"
-            )
-        if not any(
-            isinstance(entry, dict) and entry.get("phone_number") == number
-            for entry in numbers
-        ):
-            raise CredentialError(
-                "number_not_on_account",
-                f"{mask_number(number)} is not a number of this Twilio account",
-            )
+        require_listed(
+            PROVIDER,
+            answer,
+            "incoming_phone_numbers",
+            lambda entry: entry.get("phone_number") == number,
+            f"{mask_number(number)} is not a number of this Twilio account",
+        )
 
     async def _async_check_service(self, service_sid: str) -> None:
         answer = await self._async_get(
             f"{self._messaging_base}/v1/Services/{quote(service_sid)}"
         )
-        if answer.status == 404:
-            raise CredentialError(
-                "messaging_service_not_found",
-                "Twilio knows no Messaging Service with this SID",
-            )
-        if not answer.ok:
-            raise credential_error(PROVIDER, answer)
+        require_found(
+            PROVIDER, answer, "Twilio knows no Messaging Service with this SID"
+        )
 
     async def async_send(
         self, *, to: str, body: str, status_callback: str | None
@@ -180,27 +165,16 @@ class TwilioApi:
         form["Body"] = body
         if status_callback:
             form["StatusCallback"] = status_callback
-        try:
-            answer = await async_request(
-                self._session,
-                PROVIDER,
-                "POST",
-                f"{self._account_url}/Messages.json",
-                headers=self._headers,
-                data=form,
-            )
-        except UnreachableError as err:
-            raise unreachable_error(err) from err
+        answer = await async_send_request(
+            self._session,
+            PROVIDER,
+            f"{self._account_url}/Messages.json",
+            error_of=error_of,
+            code_kinds=CODE_KINDS,
+            headers=self._headers,
+            data=form,
+        )
         document = answer.body if isinstance(answer.body, dict) else {}
-        if not answer.ok:
-            code = text_or_none(document.get("code"))
-            raise send_error(
-                PROVIDER,
-                answer,
-                code=code,
-                message=text_or_none(document.get("message")),
-                kind_of_code=classify(code),
-            )
         sid = text_or_none(document.get("sid"))
         if sid is None:
             raise malformed_error(PROVIDER, answer, "a message SID")
