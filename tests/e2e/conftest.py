@@ -1,13 +1,18 @@
 """A real Home Assistant and a headless Chromium for the end-to-end suite.
 
-One Home Assistant (from .venv, as scripts/develop runs it) serves the whole session
-from a throwaway config folder on a free loopback port, with a pre-created user and
-onboarding marked as done. One browser context (Debian's Chromium, driven by
-Playwright, never a downloaded browser) is shared by the tests, which run in order.
+One Home Assistant (as scripts/develop runs it) serves the whole session from a
+throwaway config folder on a free loopback port, with a pre-created user, onboarding
+marked as done and the demo's "Demo phone" dashboard. It is the oldest supported
+release (from .venv) or, with E2E_HA=newest (scripts/e2e --newest), the newest one:
+started with ../shared/tools/ha-latest's Python inside its Debian root, which sees
+this repository (and so the config folder, under tests/e2e/artifacts/) at the same
+path and shares the host's loopback. One browser context (Debian's Chromium on the
+host, driven by Playwright, never a downloaded browser) is shared by the tests,
+which run in order.
 
-Artifacts (tests/e2e/artifacts/): a screenshot per step, one per failing test, and
-Home Assistant's log. With E2E_UPDATE_SCREENSHOTS=1 the README's screenshots in
-docs/images/ are refreshed too.
+Artifacts (tests/e2e/artifacts/oldest/ or newest/): a screenshot per step, one per
+failing test, and Home Assistant's log. With E2E_UPDATE_SCREENSHOTS=1 the README's
+screenshots in docs/images/ are refreshed too.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import importlib.util
 import json
 import os
 from pathlib import Path
+import re
 import shutil
 import signal
 import socket
@@ -26,18 +32,33 @@ import tempfile
 import time
 from typing import Any
 
-from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    BrowserContext,
+    Locator,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+NEWEST = os.environ.get("E2E_HA", "oldest") == "newest"
+# One folder per end of the range, so a run on one keeps the other's.
+ARTIFACTS = (
+    Path(__file__).resolve().parent / "artifacts" / ("newest" if NEWEST else "oldest")
+)
 DOCS_IMAGES = REPO / "docs" / "images"
 HASS = REPO / ".venv" / "bin" / "hass"
+HA_LATEST = Path(
+    os.environ.get("E2E_HA_LATEST", REPO.parent / "shared" / "tools" / "ha-latest")
+)
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 USER = "e2e"
 PASSWORD = "e2e-textback-password"  # noqa: S105 - a throwaway instance
-# The first start installs home-assistant-frontend into .venv (PyPI).
-START_TIMEOUT = 300.0
+# The first start installs the frontend-side packages (home-assistant-frontend and,
+# on the newest HA, a few that are compiled in ha-latest's root).
+START_TIMEOUT = 900.0 if NEWEST else 300.0
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -56,6 +77,82 @@ ONBOARDING = {
 }
 
 
+# Milliseconds to wait for the integration's first config flow page: on a fresh
+# install Home Assistant first installs the integration's requirements from PyPI.
+FIRST_FLOW_TIMEOUT = 180_000
+
+# The flow dialog's buttons, as the frontend names them in English and German:
+# "Next" on a step followed by another (last_step=False), else "Submit"; at the end
+# "Finish", or on HA 2026.10 "Skip and finish" when it offers to name the device.
+SUBMIT = re.compile("^(submit|next|ok|weiter)$", re.IGNORECASE)
+FINISH = re.compile(
+    "^(finish|skip and finish|fertig|fertigstellen|überspringen und fertigstellen)$",
+    re.IGNORECASE,
+)
+
+
+def flow_dialog(page: Page) -> Locator:
+    """The config or options flow's dialog."""
+    return page.locator("dialog-data-entry-flow")
+
+
+def dialog_surface(flow: Locator) -> Locator:
+    """The dialog's visible box (for a screenshot), on either frontend."""
+    return flow.locator(".mdc-dialog__surface, dialog").first
+
+
+def submit_flow(flow: Locator) -> None:
+    """Press the flow's forward button."""
+    flow.get_by_role("button", name=SUBMIT).click()
+
+
+def expect_entry_created(flow: Locator, name: str, created: str) -> None:
+    """The flow's last page shows that the entry `name` was created.
+
+    HA 2025.4 says so in a sentence (`created`: "Created configuration for
+    {name}" in the frontend's language); HA 2026.10 offers to name the entry's
+    device instead, with the entry's name filled in.
+    """
+    if NEWEST:
+        expect(flow.get_by_role("textbox").first).to_have_value(name)
+    else:
+        expect(flow.get_by_text(created)).to_be_visible()
+
+
+def finish_flow(flow: Locator) -> None:
+    """Close the flow's last page with its finish button."""
+    flow.get_by_role("button", name=FINISH).click()
+    expect(flow).to_be_hidden()
+
+
+def pick_entity(page: Page, flow: Locator, label: str, search: str, name: str) -> None:
+    """Choose the entity called `name` in the flow's entity field labelled `label`.
+
+    HA 2025.4 has a combobox to type into; 2026.10 a field that opens a search
+    popup (a dialog named after the field) listing the entities.
+    """
+    if NEWEST:
+        field = flow.locator("ha-selector-entity").filter(has_text=label)
+        field.locator("ha-generic-picker").click()
+        popup = flow.get_by_role("dialog", name=label)
+        popup.get_by_role("textbox").fill(search)
+        popup.locator("ha-combo-box-item").filter(has_text=name).first.click()
+        expect(popup).to_be_hidden()
+        expect(field).to_contain_text(name)
+        return
+    box = flow.get_by_role("combobox", name=re.compile(f"^{re.escape(label)}"))
+    box.fill(search)
+    page.get_by_role("option", name=re.compile(re.escape(name))).click()
+    expect(box).to_have_value(name)
+
+
+def picked_value(flow: Locator, label: str) -> Locator:
+    """The flow's dropdown field labelled `label` (to read its value)."""
+    if NEWEST:
+        return flow.locator("ha-picker-field").filter(has_text=label).first
+    return flow.get_by_role("combobox", name=re.compile(f"^{re.escape(label)}"))
+
+
 def _load_bootstrap() -> Any:
     """scripts/demo_bootstrap.py: its tiny REST client logs in and waits for HA."""
     spec = importlib.util.spec_from_file_location(
@@ -68,15 +165,61 @@ def _load_bootstrap() -> Any:
     return module
 
 
+BASH = "/bin/bash"
+# Runs Home Assistant (the arguments) and stops its whole process group (with ha-latest
+# it is a grandchild inside a chroot) on SIGTERM, or once pytest is gone without its
+# teardown (pytest-timeout ends a hung run with os._exit, `timeout` with SIGKILL).
+_GROUP_STOPPER = """
+stop() { trap '' TERM; kill -TERM -- -$$; }
+trap stop TERM
+parent=$PPID
+(while kill -0 "$parent" 2>/dev/null; do sleep 2; done; kill -TERM "$$") &
+watcher=$!
+"$@" &
+child=$!
+wait "$child"
+status=$?
+wait "$child" 2>/dev/null  # after a SIGTERM: until it has stopped
+kill "$watcher" 2>/dev/null
+exit "$status"
+"""
+
+
+def _hass(*args: str) -> list[str]:
+    """The command line that runs `hass` of the Home Assistant under test."""
+    if NEWEST:
+        # ha-latest mounts the current folder (REPO: run with cwd=REPO) at the
+        # same path inside its root and runs the command with the root's venv.
+        return [BASH, str(HA_LATEST), "--", "hass", *args]
+    return [str(HASS), *args]
+
+
+def pytest_report_header() -> str:
+    """Say which end of the supported range runs."""
+    if NEWEST:
+        return f"Home Assistant: the newest, through {HA_LATEST}"
+    return f"Home Assistant: the oldest supported, {HASS}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give the first test the time Home Assistant's first start may take."""
+    if items:
+        items[0].add_marker(pytest.mark.timeout(START_TIMEOUT + 240))
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def _build_config(config: Path) -> None:
+def _build_config(config: Path, port: int, bootstrap: Any) -> None:
     """A config folder like scripts/develop's, from the committed demo files."""
-    shutil.copy(REPO / "config" / "configuration.yaml", config / "configuration.yaml")
+    source = REPO / "config" / "configuration.yaml"
+    if NEWEST:
+        bootstrap.write_newest_config(config, port, source)
+    else:
+        shutil.copy(source, config / "configuration.yaml")
     components = config / "custom_components"
     components.mkdir()
     for demo in ("demo_phone", "demo_sms"):
@@ -89,10 +232,11 @@ def _build_config(config: Path) -> None:
         REPO / "custom_components" / "missed_call_textback"
     )
     subprocess.run(
-        [str(HASS), "--script", "auth", "--config", str(config), "add", USER, PASSWORD],
+        _hass("--script", "auth", "--config", str(config), "add", USER, PASSWORD),
         check=True,
         capture_output=True,
         timeout=120,
+        cwd=REPO,
     )
     (config / ".storage").mkdir(exist_ok=True)
     (config / ".storage" / "onboarding").write_text(json.dumps(ONBOARDING))
@@ -105,6 +249,13 @@ class HomeAssistant:
     url: str
     config: Path
     api: Any  # demo_bootstrap.Api, logged in
+    version: str
+    demo_dashboard: str  # the "Demo phone" dashboard's first view
+
+    @property
+    def newest(self) -> bool:
+        """Whether this is the newest Home Assistant (scripts/e2e --newest)."""
+        return NEWEST
 
     @property
     def texts_log(self) -> Path:
@@ -152,17 +303,21 @@ def artifacts() -> Path:
 def home_assistant(artifacts: Path) -> Iterator[HomeAssistant]:
     """Start Home Assistant once for the session; stop it and keep its log."""
     bootstrap = _load_bootstrap()
-    config = Path(tempfile.mkdtemp(prefix="mctb-e2e-"))
-    _build_config(config)
+    # Under the repository, which ha-latest's root sees at the same path.
+    config = artifacts / "config"
+    config.mkdir()
     port = _free_port()
+    _build_config(config, port, bootstrap)
     url = f"http://127.0.0.1:{port}"
     output = (artifacts / "hass-output.txt").open("wb")
+    # A session of its own, which _GROUP_STOPPER stops as a whole on SIGTERM.
     process = subprocess.Popen(
-        [str(HASS), "--config", str(config)],
+        [BASH, "-c", _GROUP_STOPPER, "hass", *_hass("--config", str(config))],
         env={**os.environ, "PORT": str(port)},
         stdout=output,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        cwd=REPO,
     )
     api = bootstrap.Api(url)
     try:
@@ -179,10 +334,19 @@ def home_assistant(artifacts: Path) -> Iterator[HomeAssistant]:
                 time.sleep(0.5)
         api.login(USER, PASSWORD)
         api.wait_until_running(deadline)
-        yield HomeAssistant(url=url, config=config, api=api)
+        bootstrap.create_demo_dashboard(api)
+        _, about = api.request("GET", "/api/config")
+        yield HomeAssistant(
+            url=url,
+            config=config,
+            api=api,
+            version=str(about["version"]),
+            demo_dashboard=f"/{bootstrap.DASHBOARD_URL_PATH}/0",
+        )
     finally:
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
+            # One SIGTERM, relayed once: a second one ends Home Assistant mid-stop.
+            process.terminate()
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:

@@ -13,7 +13,19 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
-from .conftest import PASSWORD, USER, HomeAssistant
+from .conftest import (
+    FIRST_FLOW_TIMEOUT,
+    PASSWORD,
+    USER,
+    HomeAssistant,
+    dialog_surface,
+    expect_entry_created,
+    finish_flow,
+    flow_dialog,
+    pick_entity,
+    picked_value,
+    submit_flow,
+)
 
 LINE = "Front desk"
 BUSINESS = "Acme Plumbing"
@@ -42,10 +54,6 @@ Shot = Callable[[str], None]
 DocImage = Callable[[Any, str], None]
 
 
-def _flow_dialog(page: Page) -> Locator:
-    return page.locator("dialog-data-entry-flow")
-
-
 def _note_translation_errors(dialog: Locator, step: str) -> None:
     """Count the frontend's "Translation error: ..." placeholders in a form."""
     expect(dialog.locator("ha-form").first).to_be_visible()
@@ -54,16 +62,12 @@ def _note_translation_errors(dialog: Locator, step: str) -> None:
         TRANSLATION_ERRORS[step] = count
 
 
-def _submit(dialog: Locator) -> None:
-    dialog.get_by_role("button", name=re.compile("^submit$", re.IGNORECASE)).click()
-
-
 def _simulate_call(page: Page, home_assistant: HomeAssistant, number: str) -> None:
     """Ring the simulated line from `number`, then hang up: a missed call.
 
     The stand-in for the FRITZ!Box call monitor is driven through HA's REST API
-    (its dropdown on the Overview page proved flaky to operate headless); the
-    Overview page then shows the line following it.
+    (its dropdown proved flaky to operate headless); the demo's "Demo phone"
+    dashboard then shows the line following it.
     """
     home_assistant.call_service(
         "input_text",
@@ -71,7 +75,7 @@ def _simulate_call(page: Page, home_assistant: HomeAssistant, number: str) -> No
         entity_id="input_text.demo_caller_number",
         value=number,
     )
-    page.goto("/lovelace/0")
+    page.goto(home_assistant.demo_dashboard)
     line = page.locator("hui-simple-entity-row, hui-generic-entity-row").filter(
         has_text="Demo phone line"
     )
@@ -95,9 +99,15 @@ def test_log_in(page: Page, home_assistant: HomeAssistant, shot: Shot) -> None:
     page.get_by_role("textbox", name="Password").fill(PASSWORD)
     shot("login")
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/lovelace"))
-    expect(page.get_by_text("Simulate phone line").first).to_be_visible()
+    # The default dashboard: /lovelace on HA 2025.4, /home/overview on 2026.10.
+    page.wait_for_url(re.compile(r"/(lovelace|home)\b"))
     shot("overview")
+    page.get_by_role("link", name="Demo phone").or_(
+        page.get_by_role("option", name="Demo phone")
+    ).first.click()
+    page.wait_for_url(re.compile(re.escape(home_assistant.demo_dashboard)))
+    expect(page.get_by_text("Simulate phone line").first).to_be_visible()
+    shot("demo-phone-dashboard")
 
 
 def test_add_the_line_through_the_config_flow(
@@ -111,8 +121,10 @@ def test_add_the_line_through_the_config_flow(
         has_text="Missed Call Text-Back"
     ).click()
 
-    flow = _flow_dialog(page)
-    expect(flow.get_by_text("Add a business line")).to_be_visible()
+    flow = flow_dialog(page)
+    expect(flow.get_by_text("Add a business line")).to_be_visible(
+        timeout=FIRST_FLOW_TIMEOUT
+    )
     if count := flow.get_by_text("Translation error").count():
         TRANSLATION_ERRORS["user"] = count
     shot("config-flow-menu")
@@ -122,31 +134,22 @@ def test_add_the_line_through_the_config_flow(
     flow.get_by_role("textbox", name=re.compile("^Line name")).fill(LINE)
     flow.get_by_role("textbox", name=re.compile("^Business name")).fill(BUSINESS)
     flow.get_by_role("radio", name="FRITZ!Box call monitor").check()
-    flow.get_by_role("combobox", name=re.compile("^Call-state entity")).fill(
-        "demo_phone_line"
-    )
-    page.get_by_role("option", name=re.compile("Demo phone line")).click()
-    expect(
-        flow.get_by_role("combobox", name=re.compile("^Call-state entity"))
-    ).to_have_value("Demo phone line")
+    pick_entity(page, flow, "Call-state entity", "demo_phone_line", "Demo phone line")
     shot("config-flow-user")
-    doc_image(flow.locator(".mdc-dialog__surface"), "config-flow-line")
-    _submit(flow)
+    doc_image(dialog_surface(flow), "config-flow-line")
+    submit_flow(flow)
 
     expect(flow.get_by_text("Send the text")).to_be_visible()
     _note_translation_errors(flow, "texting")
     expect(flow.get_by_role("radio", name="A notify service")).to_be_checked()
-    expect(
-        flow.get_by_role("combobox", name=re.compile("^Notify service"))
-    ).to_contain_text("demo_sms")
+    expect(picked_value(flow, "Notify service")).to_contain_text("demo_sms")
     flow.get_by_role("spinbutton", name=re.compile("^Cooldown")).fill("0")
     shot("config-flow-texting")
-    _submit(flow)
+    submit_flow(flow)
 
-    expect(flow.get_by_text(f"Created configuration for {LINE}")).to_be_visible()
+    expect_entry_created(flow, LINE, f"Created configuration for {LINE}")
     shot("config-flow-done")
-    flow.get_by_role("button", name=re.compile("^finish$", re.IGNORECASE)).click()
-    expect(flow).to_be_hidden()
+    finish_flow(flow)
 
     status, entries = home_assistant.api.request(
         "GET", "/api/config/config_entries/entry?domain=missed_call_textback"
@@ -177,7 +180,7 @@ def test_a_missed_call_is_texted_back(
     text = home_assistant.wait_for_text(FIRST_CALLER)
     assert BUSINESS in text["message"]
 
-    # The line's card on the Overview: "Last missed call" is no longer unknown.
+    # The line's card on the "Demo phone" dashboard: "Last missed call" is known.
     last_call = page.locator("hui-sensor-entity-row, hui-simple-entity-row").filter(
         has_text="Last missed call"
     )
@@ -223,10 +226,10 @@ def test_options_flow_changes_the_message(
 ) -> None:
     page.goto("/config/integrations/integration/missed_call_textback")
     page.get_by_role("button", name="Configure").first.click()
-    flow = _flow_dialog(page)
+    flow = flow_dialog(page)
     expect(flow.get_by_text("Business line options")).to_be_visible()
     shot("options-menu")
-    doc_image(flow.locator(".mdc-dialog__surface"), "options-menu")
+    doc_image(dialog_surface(flow), "options-menu")
     flow.get_by_text("Names, sending and message").click()
 
     message = flow.get_by_role("textbox", name=re.compile("^Message"))
@@ -234,10 +237,9 @@ def test_options_flow_changes_the_message(
     _note_translation_errors(flow, "options texting")
     message.fill(NEW_MESSAGE)
     shot("options-texting")
-    _submit(flow)
+    submit_flow(flow)
     expect(flow.get_by_text("Options successfully saved.")).to_be_visible()
-    flow.get_by_role("button", name=re.compile("^finish$", re.IGNORECASE)).click()
-    expect(flow).to_be_hidden()
+    finish_flow(flow)
 
     _simulate_call(page, home_assistant, SECOND_CALLER)
     shot("second-call-simulated")
