@@ -87,10 +87,10 @@ def _ledger_module() -> Any:
     return ledger
 
 
-def _line_module() -> Any:
-    from custom_components.missed_call_textback import line  # noqa: PLC0415
+def _events_module() -> Any:
+    from custom_components.missed_call_textback import events  # noqa: PLC0415
 
-    return line
+    return events
 
 
 @contextmanager
@@ -113,7 +113,7 @@ def no_durable_write() -> Iterator[None]:
 
     async def async_put_outbox(self: Any, item: Any) -> None:
         self._outbox[item.call_id] = item
-        self._schedule_save()
+        self._request_outbox_write()  # not awaited: the send does not wait
 
     with patched(ledger, "async_put_outbox", async_put_outbox):
         yield
@@ -229,16 +229,16 @@ def journal_group_commit() -> Iterator[None]:
 @contextmanager
 def fanout_after_send() -> Iterator[None]:
     """Entities and the missed_call event still update, but after the send starts."""
-    line = _line_module().TextBackLine
-    original = line._fire
+    events = _events_module().LineEvents
+    original = events.fire
 
-    def _fire(self: Any, event: Any, data: dict[str, Any], context: Any) -> None:
+    def fire(self: Any, event: Any, *args: Any) -> None:
         if str(event) == "missed_call":
-            self.hass.loop.call_soon(original, self, event, data, context)
+            self._hass.loop.call_soon(original, self, event, *args)
             return
-        original(self, event, data, context)
+        original(self, event, *args)
 
-    with patched(line, "_fire", _fire):
+    with patched(events, "fire", fire):
         yield
 
 
@@ -354,6 +354,8 @@ async def async_profile(
     stats = pstats.Stats(profiler, stream=stream)
     total = stats.total_tt  # type: ignore[attr-defined]
     print(f"cProfile: {total:.2f} s in profiled functions (all threads)")
+    print("\n=== by stage ===")
+    print("\n".join(stage_lines(stats, args.calls)))
     for key in ("tottime", "cumulative"):
         stream.seek(0)
         stream.truncate()
@@ -364,6 +366,81 @@ async def async_profile(
     if args.pstats:
         stats.dump_stats(args.pstats)
         print(f"wrote {args.pstats}")
+
+
+# Where the event loop's time goes, by stage: each stage is the cumulative time
+# of functions that do not call one another (file suffix, function name).
+# "events/logbook" is fire() less the entity writes it triggers.
+_PKG = "missed_call_textback/"
+STAGES: dict[str, tuple[tuple[str, str], ...]] = {
+    "number parsing (phone.py)": ((_PKG + "phone.py", "normalize_number"),),
+    "policy (decide, facts, handled?)": (
+        (_PKG + "policy.py", "decide"),
+        (_PKG + "missed_calls.py", "_facts"),
+        (_PKG + "ledger.py", "is_handled"),
+    ),
+    "rendering the text": ((_PKG + "message.py", "render_item"),),
+    "persistence on the loop (outbox, Store snapshots)": (
+        (_PKG + "ledger.py", "async_put_outbox"),
+        (_PKG + "ledger.py", "pop_outbox"),
+        (_PKG + "ledger.py", "_async_write_outbox"),
+        (_PKG + "ledger.py", "_async_save_due"),
+    ),
+    "bookkeeping (history, counters, leads, caps)": (
+        (_PKG + "ledger.py", "count_missed"),
+        (_PKG + "ledger.py", "count_sent"),
+        (_PKG + "ledger.py", "add_history"),
+        (_PKG + "ledger.py", "mark_texted"),
+        (_PKG + "ledger.py", "note_send"),
+        (_PKG + "leads.py", "add"),
+        (_PKG + "follow_ups.py", "async_moment"),
+    ),
+    "notify call (sender, service call, handler)": (
+        (_PKG + "outbox.py", "async_send"),
+    ),
+    "entity writes (sensors, Call event entity)": (
+        (_PKG + "line.py", "_async_update_listeners"),
+        (_PKG + "event.py", "_async_call_event"),
+    ),
+}
+_FIRE = (_PKG + "events.py", "fire")
+_LOOP = ("asyncio/events.py", "_run")
+_STORE_WRITE = ("homeassistant/helpers/storage.py", "_write_data")
+
+
+def _cumulative(stats: pstats.Stats, where: tuple[str, str]) -> float:
+    suffix, name = where
+    return sum(
+        row[3]
+        for (path, _line, func), row in stats.stats.items()  # type: ignore[attr-defined]
+        if func == name and path.endswith(suffix)
+    )
+
+
+def stage_lines(stats: pstats.Stats, calls: int) -> list[str]:
+    """Return the share of the event loop's time per stage, per call."""
+    loop = _cumulative(stats, _LOOP)
+    rows = {
+        name: sum(_cumulative(stats, where) for where in functions)
+        for name, functions in STAGES.items()
+    }
+    rows["events and logbook links (bus)"] = _cumulative(stats, _FIRE) - sum(
+        _cumulative(stats, where)
+        for where in STAGES["entity writes (sensors, Call event entity)"]
+    )
+    rows["the rest: HA core (state machine, tasks, loop)"] = loop - sum(rows.values())
+    return [
+        f"{'stage (event loop, profiler on)':<52} {'ms/call':>8} {'share':>6}",
+        *(
+            f"{name:<52} {1000 * t / calls:8.3f} {100 * t / loop:5.1f}%"
+            for name, t in rows.items()
+        ),
+        f"{'event loop busy':<52} {1000 * loop / calls:8.3f} 100.0%",
+        (
+            f"{'Store writes in the executor (off the loop)':<52}"
+            f" {1000 * _cumulative(stats, _STORE_WRITE) / calls:8.3f}"
+        ),
+    ]
 
 
 async def async_floor(hass: HomeAssistant, args: argparse.Namespace) -> None:

@@ -24,6 +24,7 @@ except ImportError:  # older Home Assistant
         BinarySensorDeviceClass,
     )
 
+from .changes import Change
 from .data import TextBackConfigEntry
 from .entity import TextBackEntity
 from .line import TextBackLine
@@ -36,6 +37,8 @@ class TextBackBinarySensorDescription(BinarySensorEntityDescription):
     """Describes a binary sensor of a business line."""
 
     value_fn: Callable[[TextBackLine], bool | None]
+    # The part of the line the value (and attributes) come from.
+    shows: Change
     attributes_fn: Callable[[TextBackLine], dict[str, Any]] | None = None
     exists_fn: Callable[[TextBackLine], bool] = lambda _line: True
     # Extra change notifications besides the line's own (e.g. the source's).
@@ -60,6 +63,7 @@ BINARY_SENSORS: tuple[TextBackBinarySensorDescription, ...] = (
         key="open",
         translation_key="open",
         device_class=BinarySensorDeviceClass.OPENING,
+        shows=Change.HOURS,
         value_fn=lambda line: line.hours.state().is_open,
         attributes_fn=_open_attributes,
     ),
@@ -67,6 +71,7 @@ BINARY_SENSORS: tuple[TextBackBinarySensorDescription, ...] = (
         key="sip_registered",
         translation_key="sip_registered",
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        shows=Change.SOURCE,
         entity_category=EntityCategory.DIAGNOSTIC,
         exists_fn=lambda line: line.source.health().registers,
         value_fn=lambda line: line.source.health().registered,
@@ -93,6 +98,13 @@ class TextBackBinarySensor(TextBackEntity, BinarySensorEntity):
     """A binary sensor of a business line."""
 
     entity_description: TextBackBinarySensorDescription
+
+    def __init__(
+        self, line: TextBackLine, description: TextBackBinarySensorDescription
+    ) -> None:
+        """Initialize the binary sensor; it follows what its description shows."""
+        super().__init__(line, description)
+        self._shows = description.shows
 
     async def async_added_to_hass(self) -> None:
         """Follow the line and, if the description says so, its source."""

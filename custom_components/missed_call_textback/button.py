@@ -8,6 +8,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
+from .changes import Change
 from .const import DOMAIN
 from .data import TextBackConfigEntry
 from .entity import TextBackEntity
@@ -43,7 +44,7 @@ async def async_setup_entry(
 class TextBackResolveButton(TextBackEntity, ButtonEntity):
     """Marks the open follow-up with the nearest deadline done."""
 
-    _follows_line = False
+    _shows = Change.NONE
 
     async def async_press(self) -> None:
         """Resolve the most urgent follow-up."""
@@ -56,7 +57,7 @@ class TextBackResolveButton(TextBackEntity, ButtonEntity):
 class TextBackTestTextButton(TextBackEntity, ButtonEntity):
     """Sends the current message to the owner's own number (the Test number)."""
 
-    _follows_line = False
+    _shows = Change.NONE
 
     async def async_press(self) -> None:
         """Send the test text; a refusal shows as the press's error."""

@@ -14,18 +14,24 @@ class Change(IntFlag):
     """The parts of a line its entities show."""
 
     NONE = 0
-    # Missed calls and texts: today's counts, the totals, the last missed call.
-    COUNTS = 1
-    # Open and overdue follow-ups, replies and the conversion analytics.
-    LEADS = 2
+    # Missed calls: today's count, the total, the last one.
+    MISSED = 1
+    # Texts sent: today's count, the totals (also of each variant), time to text.
+    TEXTS = 2
+    # The open follow-ups: awaiting and overdue, with their lists.
+    LEADS = 4
+    # Callers' replies: their count and the reply rates.
+    REPLIES = 8
+    # Follow-ups done: in time or not, time to follow up.
+    FOLLOW_UPS = 16
     # The provider's delivery receipts.
-    RECEIPTS = 4
+    RECEIPTS = 32
     # The master switch and the mode.
-    SWITCHES = 8
+    SWITCHES = 64
     # The options the entities show (the messages) and the test number.
-    SETTINGS = 16
+    SETTINGS = 128
     # Open or closed, and the next opening.
-    HOURS = 32
+    HOURS = 256
     # The source's health (rejected requests, registration).
-    SOURCE = 64
-    ALL = 127
+    SOURCE = 512
+    ALL = 1023

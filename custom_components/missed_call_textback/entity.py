@@ -64,7 +64,9 @@ class TextBackEntity(Entity):
         The entities of this integration write through here, never through
         async_write_ha_state alone, so the comparison above is never stale.
         """
-        self._last_shown = self._shown()
+        if self._shows:
+            # Only what the line may ask about again is worth remembering.
+            self._last_shown = self._shown()
         self.async_write_ha_state()
 
     def _shown(self) -> tuple[Any, ...]:

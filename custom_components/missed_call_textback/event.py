@@ -8,6 +8,7 @@ from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
+from .changes import Change
 from .const import CallEvent
 from .data import TextBackConfigEntry
 from .entity import TextBackEntity
@@ -37,7 +38,8 @@ async def async_setup_entry(
 class TextBackCallEvent(TextBackEntity, EventEntity):
     """Fires every call event of the line (missed call, text sent, reply...)."""
 
-    _follows_line = False
+    # It writes its state at each event itself and shows nothing else.
+    _shows = Change.NONE
 
     async def async_added_to_hass(self) -> None:
         """Listen to the line's call events."""

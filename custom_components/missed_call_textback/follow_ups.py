@@ -176,7 +176,7 @@ class FollowUps:
                     "minutes": round(done.took.total_seconds() / 60, 1),
                 },
                 context,
-                Change.LEADS,
+                Change.LEADS | Change.FOLLOW_UPS,
             )
         self._schedule()
 

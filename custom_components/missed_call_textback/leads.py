@@ -7,12 +7,13 @@ show. The line persists it through its ledger and sets the timers.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_right, insort
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from operator import attrgetter
 from statistics import median
 from typing import Any
 
@@ -25,6 +26,8 @@ MAX_REPLIES_PER_CALL = 20
 MAX_REPLY_CHARS = 500
 # Medians are taken over the newest this many measurements.
 DURATION_WINDOW = 200
+
+_due = attrgetter("due_at")
 
 
 class Resolution(StrEnum):
@@ -130,13 +133,15 @@ class LeadBook:
         # Counts every change of the open leads, for memo().
         self.version = 0
         self._memo: dict[str, tuple[int, int, Any]] = {}
+        # Rendered rows of listed leads, per list (rows()).
+        self._rows: dict[str, dict[str, tuple[Lead, int, object, Any]]] = {}
 
     # --- queries -----------------------------------------------------------
 
     def sorted_open(self) -> list[Lead]:
         """Return the open leads, the most urgent first."""
         if self._sorted is None:
-            self._sorted = sorted(self.open.values(), key=lambda lead: lead.due_at)
+            self._sorted = sorted(self.open.values(), key=_due)
         return self._sorted
 
     def overdue(self, now: datetime) -> list[Lead]:
@@ -185,6 +190,33 @@ class LeadBook:
         self._memo[name] = (self.version, count, value)
         return value
 
+    def rows[T](
+        self, name: str, leads: list[Lead], build: Callable[[Lead], T]
+    ) -> list[T]:
+        """Return build(lead) for each lead, reusing a lead's row until it changes.
+
+        A lead changes only by a reply, which appends a new entry to its
+        replies. Only the rows of these leads are kept, so the cache holds no
+        more than one list's worth.
+        """
+        cached = self._rows.get(name, {})
+        kept: dict[str, tuple[Lead, int, object, T]] = {}
+        result: list[T] = []
+        for lead in leads:
+            last = lead.replies[-1] if lead.replies else None
+            row = cached.get(lead.call_id)
+            if (
+                row is None
+                or row[0] is not lead
+                or row[1] != len(lead.replies)
+                or row[2] is not last
+            ):
+                row = (lead, len(lead.replies), last, build(lead))
+            kept[lead.call_id] = row
+            result.append(row[3])
+        self._rows[name] = kept
+        return result
+
     @property
     def median_to_text(self) -> float | None:
         """Return the median seconds from a missed call to its text."""
@@ -201,11 +233,20 @@ class LeadBook:
 
     def add(self, lead: Lead) -> None:
         """Open a lead for a text that went out."""
-        self._sorted = None
         self.version += 1
+        known = lead.call_id in self.open
         self.open[lead.call_id] = lead
+        # The sorted list is updated, not sorted again: a text at the cap
+        # costs an insertion and the drop of the lead due first. A new list,
+        # as a caller may still hold the last one.
+        leads = None if known or self._sorted is None else [*self._sorted]
+        if leads is not None:
+            insort(leads, lead, key=_due)
         while len(self.open) > MAX_OPEN_LEADS:
-            del self.open[min(self.open.values(), key=lambda x: x.due_at).call_id]
+            if leads is None:
+                leads = sorted(self.open.values(), key=_due)
+            del self.open[leads.pop(0).call_id]
+        self._sorted = leads
         self.total.texts += 1
         self.variants.setdefault(lead.variant, Tally()).texts += 1
         self._to_text.append((lead.texted_at - lead.missed_at).total_seconds())

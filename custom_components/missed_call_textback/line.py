@@ -365,8 +365,12 @@ class TextBackLine:
 
     @callback
     def _async_update_listeners(self, changed: Change = Change.ALL) -> None:
-        """Tell the entities showing what changed; the others are not asked."""
-        # Plain ints: this runs for every event of every call.
+        """Tell the entities showing what changed; the others are not asked.
+
+        At once, not at the next loop turn: whoever made the change (a
+        service call, a test) reads the new states as soon as it returns.
+        """
+        # Plain ints: this runs after every event of every call.
         topics = int(changed)
         for shows, update in list(self._listeners):
             if shows & topics:

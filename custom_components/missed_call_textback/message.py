@@ -21,6 +21,7 @@ from .presets import TEXTS
 from .settings import Details
 
 if TYPE_CHECKING:
+    from .hours import OpenState
     from .settings import LineSettings
 
 # A number reserved for fiction (NANP 555-01xx) stands in for a real caller.
@@ -30,6 +31,8 @@ SAMPLE_CALLER = "Jordan Smith"
 
 # Shown where a message is checked or previewed, before a real call exists.
 SAMPLE_NEXT_OPEN = "tomorrow at 8:00"
+# Previews kept (the messages in use and a few the owner just replaced).
+_PREVIEWS_KEPT = 8
 
 
 def message_variables(
@@ -125,6 +128,8 @@ class MessageRenderer:
         self._settings = settings
         self._hours = business_hours
         self._templates: dict[str, Template] = {}
+        # Previews by source, with what they were rendered from (render_preview).
+        self._previews: dict[str, tuple[tuple[Any, ...], str]] = {}
 
     def template(self, source: str) -> Template:
         """Return the compiled template of a source text (kept for reuse)."""
@@ -180,11 +185,29 @@ class MessageRenderer:
         return text
 
     def render_preview(self, source: str | None = None) -> str:
-        """Render a message for a sample caller (what one text looks like)."""
+        """Render a message for a sample caller (what one text looks like).
+
+        Rendered again only when the settings, the hours or the day changed:
+        the entities show its cost on every redraw.
+        """
         settings = self._settings()
         source = settings.message_template if source is None else source
         now = dt_util.utcnow()
         state = self._hours.state(now)
+        # The day matters to "next_open" ("today at 8:00", "tomorrow ...").
+        key = (settings, state, now.astimezone(self._hours.tz).date())
+        cached = self._previews.get(source)
+        if cached is not None and cached[0][0] is settings and cached[0][1:] == key[1:]:
+            return cached[1]
+        text = self._render_preview(source, settings, now, state)
+        if len(self._previews) >= _PREVIEWS_KEPT:
+            self._previews.clear()  # old templates the owner replaced
+        self._previews[source] = (key, text)
+        return text
+
+    def _render_preview(
+        self, source: str, settings: LineSettings, now: datetime, state: OpenState
+    ) -> str:
         variables = message_variables(
             business_name=settings.business_name,
             line_name=settings.line_name,

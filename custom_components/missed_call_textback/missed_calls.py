@@ -154,7 +154,7 @@ class MissedCalls:
         already = self._ledger.is_handled(call_id)
         if not already:
             self._ledger.count_missed(missed_at)
-            self._events.fire(CallEvent.MISSED_CALL, base, context, Change.COUNTS)
+            self._events.fire(CallEvent.MISSED_CALL, base, context, Change.MISSED)
 
         now = self._now()
         settings = self._settings()  # as it is after the await
@@ -413,7 +413,7 @@ class MissedCalls:
         if message_id is not None:
             sent["message_id"] = message_id
         self._events.fire(
-            CallEvent.TEXT_SENT, sent, context, Change.COUNTS | Change.LEADS
+            CallEvent.TEXT_SENT, sent, context, Change.TEXTS | Change.LEADS
         )
         # A receipt may have come before the send's answer did.
         self._receipts.async_sent(record)

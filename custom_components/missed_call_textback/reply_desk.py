@@ -117,7 +117,7 @@ class ReplyDesk:
                 "inferred": reading.inferred and keyword is reading.keyword,
             },
             context,
-            Change.LEADS,
+            Change.REPLIES | Change.LEADS,
         )
         opted_out_now = keyword is Keyword.STOP and changed
         if (call_id is not None or opted_out_now) and self._settings().replies.forward:

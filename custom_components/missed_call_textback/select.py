@@ -6,6 +6,7 @@ from homeassistant.components.select import SelectEntity, SelectEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
+from .changes import Change
 from .const import Mode
 from .data import TextBackConfigEntry
 from .entity import TextBackEntity
@@ -30,6 +31,8 @@ async def async_setup_entry(
 
 class TextBackModeSelect(TextBackEntity, SelectEntity):
     """The text-back mode; kept in the line's Store, known before it starts."""
+
+    _shows = Change.SWITCHES
 
     @property
     def current_option(self) -> str:

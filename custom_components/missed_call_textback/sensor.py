@@ -18,6 +18,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.util import dt as dt_util
 
+from .changes import Change
 from .data import TextBackConfigEntry
 from .entity import TextBackEntity
 from .leads import Lead, LeadBook, Tally
@@ -32,6 +33,8 @@ class TextBackSensorDescription(SensorEntityDescription):
     """Describes a sensor of a business line."""
 
     value_fn: Callable[[TextBackLine], float | int | datetime | None]
+    # The part of the line the value (and attributes) come from.
+    shows: Change
     attributes_fn: Callable[[TextBackLine], dict[str, Any]] | None = None
     # Sensors that only some lines have say so here.
     exists_fn: Callable[[TextBackLine], bool] = lambda _line: True
@@ -41,26 +44,26 @@ class TextBackSensorDescription(SensorEntityDescription):
 MAX_LISTED_LEADS = 50
 
 
-def _lead_list(leads: list[Lead]) -> dict[str, Any]:
+def _lead_row(lead: Lead) -> dict[str, Any]:
     return {
-        "leads": [
-            {
-                "call_id": lead.call_id,
-                "number": lead.number,
-                "caller_name": lead.caller_name,
-                "missed_at": lead.missed_at.isoformat(),
-                "due_at": lead.due_at.isoformat(),
-                "variant": lead.variant,
-                "replies": [reply["text"] for reply in lead.replies],
-            }
-            for lead in leads[:MAX_LISTED_LEADS]
-        ]
+        "call_id": lead.call_id,
+        "number": lead.number,
+        "caller_name": lead.caller_name,
+        "missed_at": lead.missed_at.isoformat(),
+        "due_at": lead.due_at.isoformat(),
+        "variant": lead.variant,
+        "replies": [reply["text"] for reply in lead.replies],
     }
 
 
 def _cached_list(book: LeadBook, name: str, leads: list[Lead]) -> dict[str, Any]:
-    # Rebuilt only when the leads or the count changed, not on every redraw.
-    return book.memo(name, len(leads), lambda: _lead_list(leads))
+    # Rebuilt only when the leads or the count changed, not on every redraw;
+    # each lead's row is rendered once and reused until the lead changes.
+    return book.memo(
+        name,
+        len(leads),
+        lambda: {"leads": book.rows(name, leads[:MAX_LISTED_LEADS], _lead_row)},
+    )
 
 
 def _variants_on(line: TextBackLine) -> bool:
@@ -71,24 +74,28 @@ SENSORS: tuple[TextBackSensorDescription, ...] = (
     TextBackSensorDescription(
         key="missed_calls_today",
         translation_key="missed_calls_today",
+        shows=Change.MISSED,
         state_class=SensorStateClass.TOTAL_INCREASING,
         value_fn=lambda line: line.ledger.missed_today(dt_util.utcnow()),
     ),
     TextBackSensorDescription(
         key="texts_sent_today",
         translation_key="texts_sent_today",
+        shows=Change.TEXTS,
         state_class=SensorStateClass.TOTAL_INCREASING,
         value_fn=lambda line: line.ledger.sent_today(dt_util.utcnow()),
     ),
     TextBackSensorDescription(
         key="last_missed_call",
         translation_key="last_missed_call",
+        shows=Change.MISSED,
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda line: line.ledger.last_missed_at,
     ),
     TextBackSensorDescription(
         key="awaiting_follow_up",
         translation_key="awaiting_follow_up",
+        shows=Change.LEADS,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda line: len(line.ledger.leads.open),
         attributes_fn=lambda line: _cached_list(
@@ -98,6 +105,7 @@ SENSORS: tuple[TextBackSensorDescription, ...] = (
     TextBackSensorDescription(
         key="overdue_follow_ups",
         translation_key="overdue_follow_ups",
+        shows=Change.LEADS,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda line: len(line.ledger.leads.overdue(dt_util.utcnow())),
         attributes_fn=lambda line: _cached_list(
@@ -107,6 +115,7 @@ SENSORS: tuple[TextBackSensorDescription, ...] = (
     TextBackSensorDescription(
         key="missed_calls",
         translation_key="missed_calls",
+        shows=Change.MISSED,
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda line: line.ledger.missed_total,
@@ -114,6 +123,7 @@ SENSORS: tuple[TextBackSensorDescription, ...] = (
     TextBackSensorDescription(
         key="texts_sent",
         translation_key="texts_sent",
+        shows=Change.TEXTS,
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda line: line.ledger.leads.total.texts,
@@ -121,6 +131,7 @@ SENSORS: tuple[TextBackSensorDescription, ...] = (
     TextBackSensorDescription(
         key="replies",
         translation_key="replies",
+        shows=Change.REPLIES,
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda line: line.ledger.leads.replies,
@@ -128,6 +139,7 @@ SENSORS: tuple[TextBackSensorDescription, ...] = (
     TextBackSensorDescription(
         key="reply_rate",
         translation_key="reply_rate",
+        shows=Change.TEXTS | Change.REPLIES,
         native_unit_of_measurement=PERCENTAGE,
         suggested_display_precision=1,
         state_class=SensorStateClass.MEASUREMENT,
@@ -137,6 +149,7 @@ SENSORS: tuple[TextBackSensorDescription, ...] = (
     TextBackSensorDescription(
         key="followed_up_in_time",
         translation_key="followed_up_in_time",
+        shows=Change.FOLLOW_UPS,
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda line: line.ledger.leads.total.resolved_in_time,
@@ -144,6 +157,7 @@ SENSORS: tuple[TextBackSensorDescription, ...] = (
     TextBackSensorDescription(
         key="median_time_to_text",
         translation_key="median_time_to_text",
+        shows=Change.TEXTS,
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.SECONDS,
         suggested_display_precision=1,
@@ -154,6 +168,7 @@ SENSORS: tuple[TextBackSensorDescription, ...] = (
     TextBackSensorDescription(
         key="median_time_to_follow_up",
         translation_key="median_time_to_follow_up",
+        shows=Change.FOLLOW_UPS,
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.MINUTES,
         suggested_display_precision=1,
@@ -164,6 +179,7 @@ SENSORS: tuple[TextBackSensorDescription, ...] = (
     TextBackSensorDescription(
         key="rejected_webhook_requests",
         translation_key="rejected_webhook_requests",
+        shows=Change.SOURCE,
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda line: line.source.health().rejected_requests,
@@ -173,6 +189,7 @@ SENSORS: tuple[TextBackSensorDescription, ...] = (
     TextBackSensorDescription(
         key="delivered",
         translation_key="delivered",
+        shows=Change.RECEIPTS,
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda line: line.ledger.delivered_total,
@@ -181,6 +198,7 @@ SENSORS: tuple[TextBackSensorDescription, ...] = (
     TextBackSensorDescription(
         key="undeliverable",
         translation_key="undeliverable",
+        shows=Change.RECEIPTS,
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda line: line.ledger.undeliverable_total,
@@ -205,6 +223,7 @@ def variant_sensors(variant: str) -> tuple[TextBackSensorDescription, ...]:
         TextBackSensorDescription(
             key=f"variant_{variant}_texts",
             translation_key="variant_texts",
+            shows=Change.TEXTS,
             state_class=SensorStateClass.TOTAL_INCREASING,
             value_fn=lambda line: _tally(line, variant).texts,
             **common,
@@ -212,6 +231,7 @@ def variant_sensors(variant: str) -> tuple[TextBackSensorDescription, ...]:
         TextBackSensorDescription(
             key=f"variant_{variant}_replies",
             translation_key="variant_replies",
+            shows=Change.REPLIES,
             state_class=SensorStateClass.TOTAL_INCREASING,
             value_fn=lambda line: _tally(line, variant).replied,
             **common,
@@ -219,6 +239,7 @@ def variant_sensors(variant: str) -> tuple[TextBackSensorDescription, ...]:
         TextBackSensorDescription(
             key=f"variant_{variant}_reply_rate",
             translation_key="variant_reply_rate",
+            shows=Change.TEXTS | Change.REPLIES,
             native_unit_of_measurement=PERCENTAGE,
             suggested_display_precision=1,
             state_class=SensorStateClass.MEASUREMENT,
@@ -228,6 +249,7 @@ def variant_sensors(variant: str) -> tuple[TextBackSensorDescription, ...]:
         TextBackSensorDescription(
             key=f"variant_{variant}_in_time_rate",
             translation_key="variant_in_time_rate",
+            shows=Change.TEXTS | Change.FOLLOW_UPS,
             native_unit_of_measurement=PERCENTAGE,
             suggested_display_precision=1,
             state_class=SensorStateClass.MEASUREMENT,
@@ -266,6 +288,13 @@ class TextBackSensor(TextBackEntity, SensorEntity):
     # Lead lists change often and hold personal data: keep them out of history.
     _unrecorded_attributes = frozenset({"leads"})
 
+    def __init__(
+        self, line: TextBackLine, description: TextBackSensorDescription
+    ) -> None:
+        """Initialize the sensor; it follows what its description shows."""
+        super().__init__(line, description)
+        self._shows = description.shows
+
     @property
     def native_value(self) -> float | int | datetime | None:
         """Return the value."""
@@ -277,3 +306,7 @@ class TextBackSensor(TextBackEntity, SensorEntity):
         if (attributes_fn := self.entity_description.attributes_fn) is None:
             return None
         return attributes_fn(self.line)
+
+    def _shown(self) -> tuple[Any, ...]:
+        # The value before it becomes a state string: same change, less work.
+        return (self.native_value, self.extra_state_attributes)

@@ -8,6 +8,7 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
+from .changes import Change
 from .data import TextBackConfigEntry
 from .entity import TextBackEntity
 
@@ -27,6 +28,8 @@ async def async_setup_entry(
 
 class TextBackSwitch(TextBackEntity, SwitchEntity):
     """Texting back on or off; kept in the line's Store, known before it starts."""
+
+    _shows = Change.SWITCHES
 
     @property
     def is_on(self) -> bool:

@@ -12,6 +12,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError, TemplateError
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
+from .changes import Change
 from .const import CONF_AFTER_HOURS_MESSAGE, CONF_MESSAGE, DOMAIN, MAX_MESSAGE_LENGTH
 from .data import TextBackConfigEntry
 from .entity import TextBackEntity
@@ -72,6 +73,9 @@ class TextBackMessage(TextBackEntity, TextEntity):
     """A message template; attributes tell what one text will cost."""
 
     entity_description: TextBackTextDescription
+    # The preview's "next_open" and "is_open" follow the business hours.
+    _shows = Change.SETTINGS | Change.HOURS
+    _cost: tuple[str, dict[str, Any]] | None = None
 
     @property
     def native_value(self) -> str:
@@ -83,12 +87,19 @@ class TextBackMessage(TextBackEntity, TextEntity):
         """Return the segment count and encoding of a typical rendered text."""
         if not (source := self.native_value).strip():
             return {"encoding": None, "segments": 0, "length": 0}
-        info = sms_info(self.line.renderer.render_preview(source))
-        return {
-            "encoding": info.encoding.value,
-            "segments": info.segments,
-            "length": info.length,
-        }
+        # The renderer keeps the preview; its count is kept here.
+        preview = self.line.renderer.render_preview(source)
+        if self._cost is None or self._cost[0] != preview:
+            info = sms_info(preview)
+            self._cost = (
+                preview,
+                {
+                    "encoding": info.encoding.value,
+                    "segments": info.segments,
+                    "length": info.length,
+                },
+            )
+        return self._cost[1]
 
     async def async_set_value(self, value: str) -> None:
         """Check the new template, then store it in the line's options."""
@@ -128,6 +139,8 @@ TEST_NUMBER = TextEntityDescription(
 
 class TextBackTestNumber(TextBackEntity, TextEntity):
     """The number test texts go to (the owner's own mobile)."""
+
+    _shows = Change.SETTINGS
 
     @property
     def native_value(self) -> str:
