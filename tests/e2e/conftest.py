@@ -12,11 +12,13 @@ which run in order.
 
 Artifacts (tests/e2e/artifacts/oldest/ or newest/): a screenshot per step, one per
 failing test, and Home Assistant's log. With E2E_UPDATE_SCREENSHOTS=1 the README's
-screenshots in docs/images/ are refreshed too.
+screenshots in docs/images/ are refreshed too. A local server plays the Twilio,
+Telnyx and Quo APIs (tests/native/provider_server.py) for the native senders.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 import importlib.util
@@ -29,9 +31,11 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from typing import Any
 
+from aiohttp import web
 from playwright.sync_api import (
     BrowserContext,
     Locator,
@@ -41,6 +45,8 @@ from playwright.sync_api import (
     sync_playwright,
 )
 import pytest
+
+from tests.native.provider_server import ProviderServer
 
 REPO = Path(__file__).resolve().parents[2]
 NEWEST = os.environ.get("E2E_HA", "oldest") == "newest"
@@ -242,6 +248,82 @@ def _build_config(config: Path, port: int, bootstrap: Any) -> None:
     (config / ".storage" / "onboarding").write_text(json.dumps(ONBOARDING))
 
 
+# The native senders call the providers' APIs at these bases when the variables are
+# set (custom_components/missed_call_textback/native/__init__.py): the session's
+# local provider server plays all three, so no text leaves the machine.
+ENV_API_BASE = "MISSED_CALL_TEXTBACK_API_BASE_"
+API_PROVIDERS = ("TWILIO", "TELNYX", "QUO")
+
+
+class RecordingProviderServer(ProviderServer):
+    """The unit tests' provider server (tests/native), noting the ids it answers."""
+
+    def __init__(self) -> None:
+        """Start with no message sent."""
+        super().__init__()
+        self.twilio_message_ids: list[str] = []
+
+    async def _twilio_send(self, request: web.Request) -> web.Response:
+        response = await super()._twilio_send(request)
+        if response.status == 201 and isinstance(response.body, bytes):
+            self.twilio_message_ids.append(str(json.loads(response.body)["sid"]))
+        return response
+
+
+@dataclass
+class ProviderApi:
+    """The local provider server, served by a loop in a thread of its own."""
+
+    server: RecordingProviderServer
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """The variables that point Home Assistant's native senders here."""
+        return {f"{ENV_API_BASE}{name}": self.server.base for name in API_PROVIDERS}
+
+    def wait_for_requests(
+        self, route: str, count: int, timeout: float = 30
+    ) -> list[Any]:
+        """Poll until `count` requests reached `route`; return them all."""
+        deadline = time.monotonic() + timeout
+        while len(got := self.server.sent(route)) < count:
+            if time.monotonic() > deadline:
+                pytest.fail(f"{len(got)} of {count} requests to {route} in {timeout}s")
+            time.sleep(0.2)
+        return got
+
+
+@pytest.fixture(scope="session")
+def provider_api() -> Iterator[ProviderApi]:
+    """Serve the providers' APIs on a free loopback port (before HA starts).
+
+    Home Assistant reads the base URLs from its environment, so the server must
+    listen before it starts; with ha-latest it shares the host's loopback.
+    """
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="provider-api", daemon=True)
+    thread.start()
+
+    async def start() -> tuple[RecordingProviderServer, web.AppRunner]:
+        server = RecordingProviderServer()
+        runner = web.AppRunner(server.app())
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        host, port = runner.addresses[0][:2]
+        server.base = f"http://{host}:{port}"
+        return server, runner
+
+    server, runner = asyncio.run_coroutine_threadsafe(start(), loop).result(30)
+    try:
+        yield ProviderApi(server)
+    finally:
+        loop.call_soon_threadsafe(server.release)
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
+
+
 @dataclass
 class HomeAssistant:
     """The running instance."""
@@ -300,7 +382,9 @@ def artifacts() -> Path:
 
 
 @pytest.fixture(scope="session")
-def home_assistant(artifacts: Path) -> Iterator[HomeAssistant]:
+def home_assistant(
+    artifacts: Path, provider_api: ProviderApi
+) -> Iterator[HomeAssistant]:
     """Start Home Assistant once for the session; stop it and keep its log."""
     bootstrap = _load_bootstrap()
     # Under the repository, which ha-latest's root sees at the same path.
@@ -310,10 +394,16 @@ def home_assistant(artifacts: Path) -> Iterator[HomeAssistant]:
     _build_config(config, port, bootstrap)
     url = f"http://127.0.0.1:{port}"
     output = (artifacts / "hass-output.txt").open("wb")
+    environment = {**os.environ, "PORT": str(port), **provider_api.environment}
+    if NEWEST:
+        # ha-latest hands the command only the variables HA_LATEST_ENV names.
+        environment["HA_LATEST_ENV"] = " ".join(
+            [*os.environ.get("HA_LATEST_ENV", "").split(), *provider_api.environment]
+        )
     # A session of its own, which _GROUP_STOPPER stops as a whole on SIGTERM.
     process = subprocess.Popen(
         [BASH, "-c", _GROUP_STOPPER, "hass", *_hass("--config", str(config))],
-        env={**os.environ, "PORT": str(port)},
+        env=environment,
         stdout=output,
         stderr=subprocess.STDOUT,
         start_new_session=True,
