@@ -107,6 +107,9 @@ class FollowUps:
         self._track = track
         self._changed = changed
         self._timer: CALLBACK_TYPE | None = None
+        # When the timer fires: most texts leave the next moment where it
+        # was, and the timer is then kept rather than cancelled and made anew.
+        self._timer_at: datetime | None = None
         self._notes = OwnerNotes(hass)
 
     @callback
@@ -115,6 +118,7 @@ class FollowUps:
         if self._timer is not None:
             self._timer()
             self._timer = None
+        self._timer_at = None
 
     @callback
     def async_resolve_number(
@@ -183,14 +187,24 @@ class FollowUps:
     @callback
     def _schedule(self) -> None:
         """Set the timer for the next reminder or deadline."""
-        self.async_cancel_timer()
         moment = self._ledger.leads.next_moment(
             dt_util.utcnow(), self._settings().remind_before
         )
+        if moment is not None and moment == self._timer_at:
+            return
+        self.async_cancel_timer()
         if moment is not None:
             self._timer = async_track_point_in_utc_time(
-                self._hass, self.async_moment, moment
+                self._hass, self._async_timer_fired, moment
             )
+            self._timer_at = moment
+
+    @callback
+    def _async_timer_fired(self, now: datetime) -> None:
+        """Take the moment the timer was set for; the fired timer is spent."""
+        self._timer = None
+        self._timer_at = None
+        self.async_moment(now)
 
     @callback
     def async_moment(self, now: datetime, *, redraw: bool = True) -> None:

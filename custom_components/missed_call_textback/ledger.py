@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections import deque
+from collections import Counter, deque
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -59,7 +59,10 @@ class Ledger:
             f"{DOMAIN}.{entry_id}.outbox",
             minor_version=STORAGE_MINOR_VERSION,
         )
+        # Read it here; change it only through the methods below, which keep
+        # the index of its call ids (is_handled is asked on every call).
         self.history: deque[HistoryRecord] = deque(maxlen=HISTORY_CAP)
+        self._history_calls: Counter[str] = Counter()
         self._cooldowns: dict[str, datetime] = {}
         self._outbox: dict[str, OutboxItem] = {}
         self._day: date | None = None
@@ -95,7 +98,8 @@ class Ledger:
     async def async_load(self) -> None:
         """Load what an earlier run stored."""
         data = await self._store.async_load() or {}
-        self.history.extend(history_from_stored(data.get("history", [])))
+        for record in history_from_stored(data.get("history", [])):
+            self._append_history(record)
         self._cooldowns = times_from_stored(data.get("cooldowns", {}))
         outbox = await self._outbox_store.async_load()
         # Before the outbox had its own file it lived in the line's data.
@@ -175,9 +179,7 @@ class Ledger:
 
     def is_handled(self, call_id: str) -> bool:
         """Return whether this call was already decided on."""
-        return call_id in self._outbox or any(
-            record.call_id == call_id for record in self.history
-        )
+        return call_id in self._outbox or call_id in self._history_calls
 
     def missed_today(self, now: datetime) -> int:
         """Return the missed calls counted on now's local day."""
@@ -384,8 +386,19 @@ class Ledger:
 
     def add_history(self, record: HistoryRecord) -> None:
         """Remember what happened to a call (the oldest drop off at the cap)."""
-        self.history.append(record)
+        self._append_history(record)
         self._schedule_save()
+
+    def _append_history(self, record: HistoryRecord) -> None:
+        """Append a record and keep the index; the oldest drops off at the cap."""
+        if len(self.history) == self.history.maxlen:
+            oldest = self.history[0].call_id
+            if self._history_calls[oldest] == 1:
+                del self._history_calls[oldest]
+            else:
+                self._history_calls[oldest] -= 1
+        self.history.append(record)
+        self._history_calls[record.call_id] += 1
 
     async def async_put_outbox(self, item: OutboxItem) -> None:
         """Persist a decided text; returns once it is on disk.

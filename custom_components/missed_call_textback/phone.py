@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 import re
 from typing import Final
 
@@ -31,6 +32,15 @@ _KEPT_DIGITS: Final = 2
 _SEPARATORS: Final = re.compile(r"[\s().\-]")
 _NOT_WORD: Final = re.compile(r"[\W_]+")
 _URI_SCHEMES: Final = frozenset({"tel", "sip", "sips"})
+
+# Parsing with phonenumbers is the costliest step of a call; the same caller
+# is read several times per call (ringing, ended, the decision) and again when
+# they ring back. The answers are immutable, so recent ones are kept: bounded,
+# in memory only, for as long as the process runs.
+PARSE_CACHE_SIZE: Final = 256
+# A source may hand over anything (a webhook's field): longer text is answered
+# without being kept, so the cache stays small whatever it is fed.
+_MAX_CACHED_LENGTH: Final = 256
 
 # Number types a text-back must not go to. Premium-rate, shared-cost, UAN and
 # personal numbers (UK 070, US 5XX) bill the sender or forward at a premium:
@@ -93,16 +103,24 @@ def normalize_number(
     default_region is the ISO region national formats are read in.
     """
     region = known_region(default_region)
-    if isinstance(raw, str):
+    if isinstance(raw, str) and len(raw) > _MAX_CACHED_LENGTH:
         return _normalize_text(raw, region)
     # bool is an int subclass but never a number; huge ints make str() raise.
-    if (
+    if isinstance(raw, str) or (
         isinstance(raw, int)
         and not isinstance(raw, bool)
         and 0 <= raw < 10**_MAX_LENGTH
     ):
-        return _classify(str(raw), region, from_int=True)
+        return _normalize_cached(raw, region)
     return SkipReason.ANONYMOUS if raw is None else SkipReason.INVALID_NUMBER
+
+
+@lru_cache(maxsize=PARSE_CACHE_SIZE, typed=True)
+def _normalize_cached(raw: str | int, region: str | None) -> PhoneNumber | SkipReason:
+    """Classify a caller ID string or int (typed: 15550000000 is not "15550000000")."""
+    if isinstance(raw, str):
+        return _normalize_text(raw, region)
+    return _classify(str(raw), region, from_int=True)
 
 
 def time_zones_for(e164: str) -> tuple[str, ...]:
@@ -111,6 +129,11 @@ def time_zones_for(e164: str) -> tuple[str, ...]:
     A country with several zones and no area code to tell them apart (a mobile
     in Russia or Australia) gives every zone it has.
     """
+    return _time_zones_cached(e164)
+
+
+@lru_cache(maxsize=PARSE_CACHE_SIZE)
+def _time_zones_cached(e164: str) -> tuple[str, ...]:
     parsed = _parse(e164, None)
     if parsed is None:
         return ()
@@ -210,12 +233,16 @@ def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
 
 def _valid(parsed: phonenumbers.PhoneNumber | None) -> PhoneNumber | SkipReason | None:
     """Return the PhoneNumber for a valid parse, SHORT_CODE or None."""
-    if parsed is None or not phonenumbers.is_valid_number(parsed):
+    if parsed is None:
+        return None
+    # What is_valid_number does, with the region looked up once for both uses
+    # (a NANP number is tried against each of the plan's 25 regions).
+    region = phonenumbers.region_code_for_number(parsed)
+    if region is None or not phonenumbers.is_valid_number_for_region(parsed, region):
         return None
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     if not _E164.fullmatch(e164):
         return SkipReason.SHORT_CODE
-    region = phonenumbers.region_code_for_number(parsed)
     # Non-geographic numbers (+800, +882, ...) report the pseudo-region "001".
     return PhoneNumber(
         e164,

@@ -7,7 +7,7 @@ The ledger keeps these in memory; this module says how each looks on disk
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +38,8 @@ class HistoryRecord:
 
 # Keys a newer version may have added to a stored record are dropped on load.
 _RECORD_FIELDS = frozenset(field.name for field in fields(HistoryRecord))
+# In declaration order, as asdict() wrote them: a stored file reads the same.
+_RECORD_KEYS = tuple(field.name for field in fields(HistoryRecord))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,6 +65,12 @@ class OutboxItem:
         return self.attempts == 0 and self.next_attempt_at is not None
 
 
+# Every field but the replies is a str, an int, a bool or None: a record is
+# stored by reading its fields, without asdict()'s deep copy (the outbox is
+# written before every text, the history every few seconds).
+_OUTBOX_KEYS = tuple(field.name for field in fields(OutboxItem))
+
+
 def history_from_stored(stored: Iterable[dict[str, Any]]) -> Iterator[HistoryRecord]:
     """Return the stored history as records (a newer version's keys dropped)."""
     for record in stored:
@@ -76,7 +84,13 @@ def history_from_stored(stored: Iterable[dict[str, Any]]) -> Iterator[HistoryRec
 
 def history_to_stored(history: Iterable[HistoryRecord]) -> list[dict[str, Any]]:
     """Return the history as it is stored."""
-    return [{**asdict(record), "replies": list(record.replies)} for record in history]
+    return [
+        {
+            **{key: getattr(record, key) for key in _RECORD_KEYS},
+            "replies": [dict(reply) for reply in record.replies],
+        }
+        for record in history
+    ]
 
 
 def outbox_from_stored(stored: Iterable[dict[str, Any]]) -> dict[str, OutboxItem]:
@@ -86,7 +100,9 @@ def outbox_from_stored(stored: Iterable[dict[str, Any]]) -> dict[str, OutboxItem
 
 def outbox_to_stored(outbox: Iterable[OutboxItem]) -> dict[str, Any]:
     """Return the outbox as its own file stores it."""
-    return {"outbox": [asdict(item) for item in outbox]}
+    return {
+        "outbox": [{key: getattr(item, key) for key in _OUTBOX_KEYS} for item in outbox]
+    }
 
 
 def times_from_stored(stored: Mapping[str, str]) -> dict[str, datetime]:
