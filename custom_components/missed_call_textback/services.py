@@ -22,6 +22,7 @@ from homeassistant.exceptions import (
     UnknownUser,
 )
 from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.typing import VolSchemaType
 from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonValueType
 from homeassistant.util.ulid import ulid_now
@@ -174,7 +175,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
             )
         return {"resolved": resolved}
 
-    handlers: tuple[tuple[str, _Handler, vol.Schema | vol.All], ...] = (
+    handlers: tuple[tuple[str, _Handler, VolSchemaType], ...] = (
         (
             SERVICE_SEND_TEST_TEXT,
             partial(_async_send_test_text, hass),
