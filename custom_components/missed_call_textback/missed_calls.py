@@ -331,9 +331,10 @@ class MissedCalls:
             return self._record_skip(base, stop, self._when(item), context)
         if not item.message:
             item = replace(item, message=self._renderer.render_item(item))
-        error = await outbox.async_send(item, context)
-        if isinstance(error, Sent):
-            return self._record_sent(item, base, context, error.message_id)
+        outcome = await outbox.async_send(item, context)
+        if isinstance(outcome, Sent):
+            return self._record_sent(item, base, context, outcome.message_id)
+        error = outcome
         settings = self._settings()
         LOGGER.warning(
             "%s: attempt %s to text call %s failed: %s",
