@@ -9,21 +9,34 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
+import random
+import statistics
 from typing import Any
+from unittest.mock import patch
+from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant, ServiceCall
+from homeassistant.helpers.template import Template
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_mock_service,
 )
 
-from custom_components.missed_call_textback import phone
+from custom_components.missed_call_textback import ledger as ledger_module, phone
 from custom_components.missed_call_textback.const import (
+    CONF_BUSINESS_NAME,
     CONF_FOLLOW_UP_NOTIFY,
+    CONF_MESSAGE,
     HISTORY_CAP,
     SkipReason,
+)
+from custom_components.missed_call_textback.leads import (
+    DURATION_WINDOW,
+    LeadBook,
+    Window,
 )
 from custom_components.missed_call_textback.ledger import (
     HistoryRecord,
@@ -292,14 +305,16 @@ async def test_the_follow_up_timer_is_kept_while_its_moment_stays(
     assert follow_ups._timer is first_timer
     assert follow_ups._timer_at == REMINDER
 
-    # The first lead is resolved: the timer moves to the second one's reminder.
+    # The first lead is resolved: the earlier timer stays. It fires, finds
+    # nothing due, and moves to the second one's reminder.
     (first_call, *_) = follow_ups.async_resolve(number="+16502530000")
     assert first_call
-    assert follow_ups._timer is not first_timer
-    assert follow_ups._timer_at == REMINDER + timedelta(minutes=5)
+    assert follow_ups._timer is first_timer
+    assert follow_ups._timer_at == REMINDER
 
     await async_move_to(hass, frozen_clock, REMINDER)
     assert owner_notes == []
+    assert follow_ups._timer_at == REMINDER + timedelta(minutes=5)
     await async_move_to(hass, frozen_clock, REMINDER + timedelta(minutes=5))
     assert len(owner_notes) == 1
     assert "Sam" in owner_notes[0].data["message"]
@@ -339,3 +354,133 @@ def test_records_are_stored_as_asdict_stored_them() -> None:
     assert list(history_from_stored([stored])) == [record]
     assert outbox_to_stored([item]) == {"outbox": [asdict(item)]}
     assert outbox_from_stored(outbox_to_stored([item])["outbox"]) == {"call": item}
+
+
+async def test_a_message_naming_the_caller_is_rendered_for_each_caller(
+    hass: HomeAssistant,
+    entry_data: dict[str, Any],
+    entry_options: dict[str, Any],
+    sms_calls: list[ServiceCall],
+) -> None:
+    await async_add_idle_line(
+        hass,
+        entry_data,
+        entry_options,
+        **{CONF_MESSAGE: "Hi {{ caller_name }}, {{ business_name }} here."},
+    )
+    await async_miss_call(hass, "6502530000", "Jordan")
+    await async_miss_call(hass, "4155550123", "Sam")
+
+    assert [call.data["message"] for call in sms_calls] == [
+        "Hi Jordan, Acme Plumbing here.",
+        "Hi Sam, Acme Plumbing here.",
+    ]
+
+
+async def test_a_message_reading_the_clock_is_rendered_at_each_text(
+    hass: HomeAssistant,
+    frozen_clock: FrozenDateTimeFactory,
+    entry_data: dict[str, Any],
+    entry_options: dict[str, Any],
+    sms_calls: list[ServiceCall],
+) -> None:
+    await async_add_idle_line(
+        hass,
+        entry_data,
+        entry_options,
+        **{CONF_MESSAGE: "{{ business_name }} at {{ now().strftime('%H:%M') }}"},
+    )
+    await async_miss_call(hass, "6502530000")
+    await async_move_to(hass, frozen_clock, NOW + timedelta(minutes=7))
+    await async_miss_call(hass, "4155550123")
+
+    assert [call.data["message"] for call in sms_calls] == [
+        "Acme Plumbing at 10:00",
+        "Acme Plumbing at 10:07",
+    ]
+
+
+async def test_a_shared_text_is_rendered_once_and_again_when_its_values_change(
+    hass: HomeAssistant,
+    entry_data: dict[str, Any],
+    entry_options: dict[str, Any],
+    sms_calls: list[ServiceCall],
+) -> None:
+    entry = await async_add_idle_line(
+        hass, entry_data, entry_options, **{CONF_MESSAGE: "{{ business_name }}"}
+    )
+    with patch.object(
+        Template, "async_render", autospec=True, side_effect=Template.async_render
+    ) as rendered:
+        for number in ("6502530000", "4155550123", "2125550123"):
+            await async_miss_call(hass, number)
+        texts_rendered = sum(
+            call.args[0].template == "{{ business_name }}"
+            for call in rendered.call_args_list
+        )
+        hass.config_entries.async_update_entry(
+            entry, options={**entry.options, CONF_BUSINESS_NAME: "Acme Roofing"}
+        )
+        await hass.async_block_till_done(wait_background_tasks=True)
+        await async_miss_call(hass, "3125550123")
+
+    assert texts_rendered == 1
+    assert [call.data["message"] for call in sms_calls] == [
+        "Acme Plumbing",
+        "Acme Plumbing",
+        "Acme Plumbing",
+        "Acme Roofing",
+    ]
+
+
+def test_the_running_median_is_the_median_of_the_newest_values() -> None:
+    # Random values with repeats, past the window's size: every median is
+    # statistics.median of the newest DURATION_WINDOW values.
+    rng = random.Random(7)  # noqa: S311 - reproducible test data
+    window = Window(DURATION_WINDOW)
+    values: list[float] = []
+    assert window.median() is None
+    for _ in range(3 * DURATION_WINDOW):
+        value = float(rng.choice([rng.randint(0, 30), rng.random() * 1000]))
+        window.append(value)
+        values.append(value)
+        newest = values[-DURATION_WINDOW:]
+        assert window.median() == statistics.median(newest)
+        assert list(window) == newest
+    assert len(window) == DURATION_WINDOW
+
+
+def test_stored_durations_that_are_not_numbers_are_left_out() -> None:
+    book = LeadBook()
+    book.load({"to_text": [3, "nan", 5.0, "inf"], "to_follow_up": [600]})
+    assert book.median_to_text == 4.0
+    assert book.median_to_follow_up == 10.0
+
+
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "America/New_York",
+        # Clocks that skip or repeat midnight for summer time.
+        "America/Santiago",
+        "America/Havana",
+        "Asia/Beirut",
+        "America/Asuncion",
+        # Offsets off the hour, and a half-hour summer time.
+        "Asia/Kathmandu",
+        "Australia/Lord_Howe",
+        # A day that never was (the date line moved).
+        "Pacific/Apia",
+    ],
+)
+def test_the_local_day_of_a_moment_is_the_one_as_local_gives(zone: str) -> None:
+    original = dt_util.get_default_time_zone()
+    rng = random.Random(zone)  # noqa: S311 - reproducible test data
+    dt_util.set_default_time_zone(ZoneInfo(zone))
+    try:
+        moment = datetime(2011, 1, 1, tzinfo=UTC)
+        for _ in range(20_000):
+            moment += timedelta(minutes=rng.randint(1, 600), seconds=rng.random())
+            assert ledger_module._local_day(moment) == dt_util.as_local(moment).date()
+    finally:
+        dt_util.set_default_time_zone(original)

@@ -17,7 +17,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.missed_call_textback import message
 from custom_components.missed_call_textback.changes import Change
 from custom_components.missed_call_textback.entity import TextBackEntity
-from custom_components.missed_call_textback.leads import MAX_OPEN_LEADS, Lead, LeadBook
+from custom_components.missed_call_textback.leads import (
+    MAX_OPEN_LEADS,
+    ROWS_KEPT_UNLISTED,
+    Lead,
+    LeadBook,
+)
 
 from .line_helpers import async_miss_call
 
@@ -246,9 +251,16 @@ def test_a_listed_lead_is_rendered_once_until_a_reply_changes_it() -> None:
     assert built == ["1", "2", "2"]
     assert replied[0] is rows[0]
     assert replied[1] == {"call_id": "2", "replies": 1}
-    # Leads no longer listed are dropped from the cache.
+    # Rows of leads no longer listed stay a while (a lead may be listed
+    # again), and are dropped once they outnumber the listed ones.
     book.rows("awaiting", [first], build)
+    assert book.rows("awaiting", [second], build)[0] is replied[1]
+    many = [_lead(f"more-{i}") for i in range(ROWS_KEPT_UNLISTED + 4)]
+    book.rows("awaiting", many, build)
+    book.rows("awaiting", [first], build)
+    built.clear()
     assert book.rows("awaiting", [second], build)[0] is not replied[1]
+    assert built == ["2"]
 
 
 def test_at_the_cap_the_lead_due_first_is_dropped_and_the_order_kept() -> None:

@@ -190,7 +190,11 @@ class FollowUps:
         moment = self._ledger.leads.next_moment(
             dt_util.utcnow(), self._settings().remind_before
         )
-        if moment is not None and moment == self._timer_at:
+        # A timer set for no later than the moment stays: when it fires it
+        # finds nothing due yet and sets the next one. A text at the open
+        # leads' cap moves the next moment at every call.
+        kept = self._timer_at
+        if moment is not None and kept is not None and kept <= moment:
             return
         self.async_cancel_timer()
         if moment is not None:

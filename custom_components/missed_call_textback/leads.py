@@ -7,14 +7,14 @@ show. The line persists it through its ledger and sets the timers.
 
 from __future__ import annotations
 
-from bisect import bisect_right, insort
+from bisect import bisect_left, bisect_right, insort
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from math import isfinite
 from operator import attrgetter
-from statistics import median
 from typing import Any
 
 # Open leads kept at most (as many as the line's history); beyond it the one
@@ -26,6 +26,8 @@ MAX_REPLIES_PER_CALL = 20
 MAX_REPLY_CHARS = 500
 # Medians are taken over the newest this many measurements.
 DURATION_WINDOW = 200
+# Rows kept of leads no longer listed, before they are dropped (rows()).
+ROWS_KEPT_UNLISTED = 16
 
 _due = attrgetter("due_at")
 
@@ -116,6 +118,47 @@ class Tally:
         )
 
 
+class Window:
+    """The newest measurements (at most size), also kept sorted for the median."""
+
+    def __init__(self, size: int) -> None:
+        """Start empty."""
+        self._size = size
+        self._order: deque[float] = deque()
+        self._sorted: list[float] = []
+
+    def append(self, value: float) -> None:
+        """Add a measurement; past the size the oldest one goes."""
+        if len(self._order) >= self._size:
+            oldest = self._order.popleft()
+            del self._sorted[bisect_left(self._sorted, oldest)]
+        self._order.append(value)
+        insort(self._sorted, value)
+
+    def extend(self, values: Iterable[float]) -> None:
+        """Add measurements, oldest first."""
+        for value in values:
+            self.append(value)
+
+    def median(self) -> float | None:
+        """Return the median (as statistics.median), None when empty."""
+        count = len(self._sorted)
+        if not count:
+            return None
+        middle = count // 2
+        if count % 2:
+            return self._sorted[middle]
+        return (self._sorted[middle - 1] + self._sorted[middle]) / 2
+
+    def __iter__(self) -> Iterator[float]:
+        """Iterate oldest first (as stored)."""
+        return iter(self._order)
+
+    def __len__(self) -> int:
+        """Return how many measurements are kept."""
+        return len(self._order)
+
+
 class LeadBook:
     """Open leads and the line's conversion statistics."""
 
@@ -125,8 +168,8 @@ class LeadBook:
         self.total = Tally()
         self.variants: dict[str, Tally] = {}
         self.replies = 0
-        self._to_text: deque[float] = deque(maxlen=DURATION_WINDOW)
-        self._to_follow_up: deque[float] = deque(maxlen=DURATION_WINDOW)
+        self._to_text = Window(DURATION_WINDOW)
+        self._to_follow_up = Window(DURATION_WINDOW)
         # The open leads by deadline, rebuilt only after a change: the entities
         # read it on every update of the line.
         self._sorted: list[Lead] | None = None
@@ -134,7 +177,7 @@ class LeadBook:
         self.version = 0
         self._memo: dict[str, tuple[int, int, Any]] = {}
         # Rendered rows of listed leads, per list (rows()).
-        self._rows: dict[str, dict[str, tuple[Lead, int, object, Any]]] = {}
+        self._rows: dict[str, dict[str, tuple[Lead, object, Any]]] = {}
 
     # --- queries -----------------------------------------------------------
 
@@ -196,38 +239,34 @@ class LeadBook:
         """Return build(lead) for each lead, reusing a lead's row until it changes.
 
         A lead changes only by a reply, which appends a new entry to its
-        replies. Only the rows of these leads are kept, so the cache holds no
-        more than one list's worth.
+        replies (its last entry is then another object). Rows of leads no
+        longer listed are dropped once they outnumber the listed ones.
         """
-        cached = self._rows.get(name, {})
-        kept: dict[str, tuple[Lead, int, object, T]] = {}
+        cached = self._rows.setdefault(name, {})
         result: list[T] = []
         for lead in leads:
             last = lead.replies[-1] if lead.replies else None
             row = cached.get(lead.call_id)
-            if (
-                row is None
-                or row[0] is not lead
-                or row[1] != len(lead.replies)
-                or row[2] is not last
-            ):
-                row = (lead, len(lead.replies), last, build(lead))
-            kept[lead.call_id] = row
-            result.append(row[3])
-        self._rows[name] = kept
+            if row is None or row[0] is not lead or row[1] is not last:
+                row = cached[lead.call_id] = (lead, last, build(lead))
+            result.append(row[2])
+        if len(cached) > 2 * len(leads) + ROWS_KEPT_UNLISTED:
+            listed = {lead.call_id for lead in leads}
+            for call_id in [key for key in cached if key not in listed]:
+                del cached[call_id]
         return result
 
     @property
     def median_to_text(self) -> float | None:
         """Return the median seconds from a missed call to its text."""
-        return round(median(self._to_text), 1) if self._to_text else None
+        value = self._to_text.median()
+        return None if value is None else round(value, 1)
 
     @property
     def median_to_follow_up(self) -> float | None:
         """Return the median minutes from a text to its follow-up."""
-        if not self._to_follow_up:
-            return None
-        return round(median(self._to_follow_up) / 60, 1)
+        value = self._to_follow_up.median()
+        return None if value is None else round(value / 60, 1)
 
     # --- changes -----------------------------------------------------------
 
@@ -324,7 +363,10 @@ class LeadBook:
             key: Tally(**tally) for key, tally in data.get("variants", {}).items()
         }
         self.replies = int(data.get("replies", 0))
-        self._to_text.extend(float(value) for value in data.get("to_text", []))
-        self._to_follow_up.extend(
-            float(value) for value in data.get("to_follow_up", [])
-        )
+        self._to_text.extend(_durations(data.get("to_text", [])))
+        self._to_follow_up.extend(_durations(data.get("to_follow_up", [])))
+
+
+def _durations(stored: Iterable[Any]) -> list[float]:
+    """Read stored durations; a value that is not a finite number is left out."""
+    return [value for value in map(float, stored) if isfinite(value)]

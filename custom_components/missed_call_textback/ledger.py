@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter, deque
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -500,5 +500,31 @@ class Ledger:
         }
 
 
+# The local day last asked about, with its bounds and time zone: a day has
+# many calls, and as_local costs more than two comparisons.
+_day_span: tuple[tzinfo, datetime, datetime, date] | None = None
+
+
 def _local_day(at: datetime) -> date:
-    return dt_util.as_local(at).date()
+    global _day_span  # noqa: PLW0603 - the cache of a pure function
+    span = _day_span
+    zone = dt_util.get_default_time_zone()
+    if span is not None and span[0] is zone and span[1] <= at < span[2]:
+        return span[3]
+    day = dt_util.as_local(at).date()
+    start = dt_util.start_of_local_day(day)
+    end = dt_util.start_of_local_day(day + timedelta(days=1))
+    # Kept only if midnight exists on both ends (not in a zone whose clocks
+    # skip it for summer time): then the bounds are exact.
+    tick = timedelta(microseconds=1)
+    if all(
+        dt_util.as_local(moment).date() == expected
+        for moment, expected in (
+            (start, day),
+            (start - tick, day - timedelta(days=1)),
+            (end - tick, day),
+            (end, day + timedelta(days=1)),
+        )
+    ):
+        _day_span = (zone, start, end, day)
+    return day

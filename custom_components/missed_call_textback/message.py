@@ -18,6 +18,7 @@ from .const import LOGGER, MAX_MESSAGE_LENGTH
 from .ledger import OutboxItem
 from .phone import scrub_numbers
 from .presets import TEXTS
+from .pure_template import pure_inputs
 from .settings import Details
 
 if TYPE_CHECKING:
@@ -33,6 +34,9 @@ SAMPLE_CALLER = "Jordan Smith"
 SAMPLE_NEXT_OPEN = "tomorrow at 8:00"
 # Previews kept (the messages in use and a few the owner just replaced).
 _PREVIEWS_KEPT = 8
+# Texts kept of templates that read only their variables (pure_template.py):
+# one per message in use, times the hours' states and days it is sent in.
+_TEXTS_KEPT = 32
 
 
 def message_variables(
@@ -130,6 +134,8 @@ class MessageRenderer:
         self._templates: dict[str, Template] = {}
         # Previews by source, with what they were rendered from (render_preview).
         self._previews: dict[str, tuple[tuple[Any, ...], str]] = {}
+        # Texts of pure templates by source and the values they read.
+        self._texts: dict[tuple[Any, ...], str] = {}
 
     def template(self, source: str) -> Template:
         """Return the compiled template of a source text (kept for reuse)."""
@@ -167,7 +173,7 @@ class MessageRenderer:
             next_open=self._hours.describe(state.next_open, now, settings.language),
         )
         try:
-            text = render(self.template(source), variables)
+            text = self._render(source, variables)
         except TemplateError as err:
             LOGGER.warning(
                 "%s: the message template failed (%s); sent the default text",
@@ -182,6 +188,19 @@ class MessageRenderer:
             )
             return render(self.template(fallback), variables)
         repairs.clear_template_error(self._hass, self._entry_id)
+        return text
+
+    def _render(self, source: str, variables: dict[str, Any]) -> str:
+        """Render a text, or reuse it if its template reads only these values."""
+        inputs = pure_inputs(source, variables)
+        if inputs is None:
+            return render(self.template(source), variables)
+        key = (source, *(variables[name] for name in inputs))
+        if (text := self._texts.get(key)) is None:
+            text = render(self.template(source), variables)
+            if len(self._texts) >= _TEXTS_KEPT:
+                del self._texts[next(iter(self._texts))]  # the oldest
+            self._texts[key] = text
         return text
 
     def render_preview(self, source: str | None = None) -> str:

@@ -169,8 +169,10 @@ class MissedCalls:
             number=normalized,
             enabled=self._switches.enabled,
             rules=rules,
-            facts=replace(
-                self._facts(normalized, now, already_handled=already),
+            facts=self._facts(
+                normalized,
+                now,
+                already_handled=already,
                 is_open=is_open,
                 while_busy=while_busy,
                 quiet_until=quiet_until,
@@ -236,16 +238,23 @@ class MissedCalls:
         now: datetime,
         *,
         already_handled: bool,
+        is_open: bool,
+        while_busy: bool,
+        quiet_until: datetime | None,
     ) -> Facts:
-        if not isinstance(number, PhoneNumber):
-            return Facts(already_handled=already_handled)
+        e164 = number.e164 if isinstance(number, PhoneNumber) else None
+        ledger = self._ledger
         return Facts(
             already_handled=already_handled,
-            last_texted_at=self._ledger.last_texted_at(number.e164),
-            opted_out=self._ledger.is_opted_out(number.e164),
-            landline=self._ledger.is_not_textable(number.e164),
-            sent_last_hour=self._ledger.sent_since(now - timedelta(hours=1)),
-            sent_last_day=self._ledger.sent_since(now - timedelta(days=1)),
+            is_open=is_open,
+            while_busy=while_busy,
+            quiet_until=quiet_until,
+            # What is known of the number (nothing, if it is none).
+            last_texted_at=None if e164 is None else ledger.last_texted_at(e164),
+            opted_out=e164 is not None and ledger.is_opted_out(e164),
+            landline=e164 is not None and ledger.is_not_textable(e164),
+            sent_last_hour=ledger.sent_since(now - timedelta(hours=1)),
+            sent_last_day=ledger.sent_since(now - timedelta(days=1)),
         )
 
     def _assign_variant(self, settings: LineSettings) -> str:

@@ -235,10 +235,14 @@ def _valid(parsed: phonenumbers.PhoneNumber | None) -> PhoneNumber | SkipReason 
     """Return the PhoneNumber for a valid parse, SHORT_CODE or None."""
     if parsed is None:
         return None
-    # What is_valid_number does, with the region looked up once for both uses
-    # (a NANP number is tried against each of the plan's 25 regions).
+    # What is_valid_number does, in one reading of the number's type: for a
+    # number in the region phonenumbers places it in, valid means its type is
+    # known (a NANP number is tried against each of the plan's 25 regions).
     region = phonenumbers.region_code_for_number(parsed)
-    if region is None or not phonenumbers.is_valid_number_for_region(parsed, region):
+    if region is None:
+        return None
+    kind = phonenumbers.number_type(parsed)
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
         return None
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     if not _E164.fullmatch(e164):
@@ -247,7 +251,7 @@ def _valid(parsed: phonenumbers.PhoneNumber | None) -> PhoneNumber | SkipReason 
     return PhoneNumber(
         e164,
         region if region in phonenumbers.SUPPORTED_REGIONS else None,
-        paid=phonenumbers.number_type(parsed) in _PAID_TYPES,
+        paid=kind in _PAID_TYPES,
     )
 
 

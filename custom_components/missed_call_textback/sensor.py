@@ -295,18 +295,18 @@ class TextBackSensor(TextBackEntity, SensorEntity):
         super().__init__(line, description)
         self._shows = description.shows
 
-    @property
-    def native_value(self) -> float | int | datetime | None:
-        """Return the value."""
-        return self.entity_description.value_fn(self.line)
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Return the attributes, if the sensor has any."""
-        if (attributes_fn := self.entity_description.attributes_fn) is None:
-            return None
-        return attributes_fn(self.line)
+    async def async_added_to_hass(self) -> None:
+        """Read the value before the first state is written."""
+        self._shown()
+        await super().async_added_to_hass()
 
     def _shown(self) -> tuple[Any, ...]:
-        # The value before it becomes a state string: same change, less work.
-        return (self.native_value, self.extra_state_attributes)
+        # The value and attributes are read from the line once per redraw and
+        # kept for the state write that follows (and any HA writes later).
+        description = self.entity_description
+        self._attr_native_value = value = description.value_fn(self.line)
+        if description.attributes_fn is None:
+            return (value, None)
+        attributes = description.attributes_fn(self.line)
+        self._attr_extra_state_attributes = attributes
+        return (value, attributes)

@@ -486,3 +486,37 @@ def test_known_region_names_only_regions_with_phone_numbers(
 ) -> None:
     # Antarctica is a country Home Assistant offers, with no numbering plan.
     assert known_region(region) == expected
+
+
+def _examples() -> list[str]:
+    """Every region's example numbers of every type, and each one a digit short."""
+    numbers: list[str] = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in range(phonenumbers.PhoneNumberType.VOICEMAIL + 1):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            e164 = phonenumbers.format_number(
+                example, phonenumbers.PhoneNumberFormat.E164
+            )
+            numbers += [e164, e164[:-1]]
+    return numbers
+
+
+def test_a_number_is_textable_exactly_when_phonenumbers_calls_it_valid() -> None:
+    # The validity check reads the number's type once instead of calling
+    # is_valid_number: both must agree on every kind of number everywhere.
+    disagree = []
+    examples = _examples()
+    for e164 in examples:
+        parsed = phonenumbers.parse(e164)
+        formatted = phonenumbers.format_number(
+            parsed, phonenumbers.PhoneNumberFormat.E164
+        )
+        result = normalize_number(e164, None)
+        valid = phonenumbers.is_valid_number(parsed) and E164.match(formatted)
+        textable = isinstance(result, PhoneNumber) and result.e164 == formatted
+        if bool(valid) != textable:
+            disagree.append(e164)
+    assert len(examples) > 2000
+    assert disagree == []
