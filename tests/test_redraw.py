@@ -16,6 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.missed_call_textback import message
 from custom_components.missed_call_textback.changes import Change
+from custom_components.missed_call_textback.const import DOMAIN, CallEvent
 from custom_components.missed_call_textback.entity import TextBackEntity
 from custom_components.missed_call_textback.leads import (
     MAX_OPEN_LEADS,
@@ -24,7 +25,7 @@ from custom_components.missed_call_textback.leads import (
     LeadBook,
 )
 
-from .line_helpers import async_miss_call
+from .line_helpers import async_miss_call, idle, ring
 
 CALLER = "6502530000"
 OTHER_CALLER = "6502530001"
@@ -121,6 +122,82 @@ async def test_each_entity_writes_at_most_once_per_event_of_a_call(
     # Shown the same as before: not written.
     assert "sensor.main_line_overdue_follow_ups" not in written
     assert "sensor.main_line_reply_rate" not in written
+
+
+async def test_texts_sent_together_redraw_the_counters_once(
+    hass: HomeAssistant, init_integration: MockConfigEntry, written: Counter[str]
+) -> None:
+    await async_miss_call(hass, CALLER)
+    written.clear()
+
+    # Five calls end in one loop turn (as a burst on a busy line): their
+    # texts share one outbox write and are sent together.
+    callers = [f"415555012{digit}" for digit in range(5)]
+    for number in callers:
+        ring(hass, number)
+        idle(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert hass.states.get("sensor.main_line_texts_sent_today").state == "6"
+    assert hass.states.get("sensor.main_line_missed_calls_today").state == "6"
+    assert hass.states.get("sensor.main_line_awaiting_follow_up").state == "6"
+    # Every event still reaches the Call entity; the counters are drawn once.
+    assert written.pop("event.main_line_call") == 10
+    for entity_id in (
+        "sensor.main_line_texts_sent_today",
+        "sensor.main_line_texts_sent",
+        "sensor.main_line_awaiting_follow_up",
+        "sensor.main_line_missed_calls_today",
+        "sensor.main_line_missed_calls",
+    ):
+        assert written[entity_id] == 1, entity_id
+
+
+async def test_an_action_returns_with_the_entities_showing_what_it_did(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    response = await hass.services.async_call(
+        DOMAIN,
+        "report_missed_call",
+        {"number": "+16502530000"},
+        blocking=True,
+        return_response=True,
+    )
+
+    # Read at once, without letting the loop run on.
+    assert response is not None
+    assert response["result"] == "sent"
+    assert hass.states.get("sensor.main_line_missed_calls_today").state == "1"
+    assert hass.states.get("sensor.main_line_texts_sent_today").state == "1"
+    assert hass.states.get("sensor.main_line_awaiting_follow_up").state == "1"
+
+
+async def test_calls_within_one_second_leave_the_last_missed_call_as_it_is(
+    hass: HomeAssistant, init_integration: MockConfigEntry, written: Counter[str]
+) -> None:
+    line = init_integration.runtime_data
+    at = dt_util.utcnow().replace(microsecond=100)
+    line.ledger.count_missed(at)
+    line.async_flush_redraw()
+    line.events.fire(
+        CallEvent.MISSED_CALL, line.events.data("c1", None, None), None, Change.MISSED
+    )
+    await hass.async_block_till_done()
+    written.clear()
+
+    line.ledger.count_missed(at.replace(microsecond=900_000))
+    line.events.fire(
+        CallEvent.MISSED_CALL, line.events.data("c2", None, None), None, Change.MISSED
+    )
+    await hass.async_block_till_done()
+    assert "sensor.main_line_last_missed_call" not in written
+
+    line.ledger.count_missed(at + timedelta(seconds=1))
+    line.events.fire(
+        CallEvent.MISSED_CALL, line.events.data("c3", None, None), None, Change.MISSED
+    )
+    await hass.async_block_till_done()
+    assert written["sensor.main_line_last_missed_call"] == 1
 
 
 async def test_a_change_without_topics_asks_every_entity_that_follows_the_line(

@@ -52,6 +52,8 @@ class TextBackResolveButton(TextBackEntity, ButtonEntity):
             raise ServiceValidationError(
                 translation_domain=DOMAIN, translation_key="no_open_follow_ups"
             )
+        # The press returns with the follow-up sensors showing it.
+        self.line.async_flush_redraw()
 
 
 class TextBackTestTextButton(TextBackEntity, ButtonEntity):

@@ -91,8 +91,11 @@ class TextBackLine:
         self.renderer = MessageRenderer(
             hass, entry.entry_id, lambda: self.settings, self.hours
         )
+        # Topics whose entities wait for the redraw at the end of this loop
+        # turn (events only: see _async_redraw_soon).
+        self._redraw_topics = 0
         self.events = LineEvents(
-            hass, entry.entry_id, lambda: self.line_name, self._async_update_listeners
+            hass, entry.entry_id, lambda: self.line_name, self._async_redraw_soon
         )
         self.switches = OwnerSwitches(
             hass,
@@ -331,6 +334,7 @@ class TextBackLine:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*sends, *self._tasks, return_exceptions=True)
+        self.async_flush_redraw()
         if isinstance(self.sender, ActionSender):
             await self.sender.async_stop()
         await self.ledger.async_flush()
@@ -375,6 +379,31 @@ class TextBackLine:
         for shows, update in list(self._listeners):
             if shows & topics:
                 update()
+
+    @callback
+    def _async_redraw_soon(self, changed: Change = Change.ALL) -> None:
+        """Redraw what call events changed once the current loop turn is done.
+
+        Texts whose sends finish together (one outbox write) are drawn once,
+        not once each. The Call event entity still writes every event at
+        once; the actions flush before they return (async_flush_redraw).
+        """
+        if not self._redraw_topics:
+            # A task, not a bare callback: async_block_till_done waits for it.
+            self.entry.async_create_task(
+                self.hass, self._async_redraw(), "redraw", eager_start=False
+            )
+        self._redraw_topics |= int(changed)
+
+    async def _async_redraw(self) -> None:
+        self.async_flush_redraw()
+
+    @callback
+    def async_flush_redraw(self) -> None:
+        """Redraw now whatever call events changed since the last redraw."""
+        topics, self._redraw_topics = self._redraw_topics, 0
+        if topics:
+            self._async_update_listeners(Change(topics))
 
     @callback
     def _source_changed(self) -> None:

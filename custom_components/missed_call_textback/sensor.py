@@ -66,6 +66,12 @@ def _cached_list(book: LeadBook, name: str, leads: list[Lead]) -> dict[str, Any]
     )
 
 
+def _to_second(moment: datetime | None) -> datetime | None:
+    # A timestamp's state is shown to the second: calls within one second
+    # leave it as it is, and so need no state write.
+    return None if moment is None else moment.replace(microsecond=0)
+
+
 def _variants_on(line: TextBackLine) -> bool:
     return len(line.variants) > 1
 
@@ -90,7 +96,7 @@ SENSORS: tuple[TextBackSensorDescription, ...] = (
         translation_key="last_missed_call",
         shows=Change.MISSED,
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda line: line.ledger.last_missed_at,
+        value_fn=lambda line: _to_second(line.ledger.last_missed_at),
     ),
     TextBackSensorDescription(
         key="awaiting_follow_up",

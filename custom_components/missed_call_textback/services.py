@@ -115,7 +115,13 @@ def _admin_only(hass: HomeAssistant, handler: _Handler) -> _Handler:
                 raise UnknownUser(context=call.context)
             if not user.is_admin:
                 raise Unauthorized(context=call.context)
-        return await handler(call)
+        try:
+            return await handler(call)
+        finally:
+            # Whoever called reads the entities' new states once it returns.
+            for entry in hass.config_entries.async_entries(DOMAIN):
+                if entry.state is ConfigEntryState.LOADED:
+                    entry.runtime_data.async_flush_redraw()
 
     return _checked
 
