@@ -178,7 +178,7 @@ async def test_calls_within_one_second_leave_the_last_missed_call_as_it_is(
     line = init_integration.runtime_data
     at = dt_util.utcnow().replace(microsecond=100)
     line.ledger.count_missed(at)
-    line.async_flush_redraw()
+    line.redraws.flush()
     line.events.fire(
         CallEvent.MISSED_CALL, line.events.data("c1", None, None), None, Change.MISSED
     )
@@ -205,7 +205,7 @@ async def test_a_change_without_topics_asks_every_entity_that_follows_the_line(
 ) -> None:
     line = init_integration.runtime_data
 
-    line._async_update_listeners()
+    line.redraws.now()
 
     assert set(asked) > SHOW_A_CALL
     assert {
@@ -253,8 +253,8 @@ async def test_the_message_preview_is_rendered_once_until_the_message_changes(
     line = init_integration.runtime_data
     entity_id = "text.main_line_message"
     with patch.object(message, "render", wraps=message.render) as render:
-        line._async_update_listeners()
-        line._async_update_listeners()
+        line.redraws.now()
+        line.redraws.now()
         assert render.call_count == 0  # rendered when the entity was added
 
         await hass.services.async_call(
@@ -268,7 +268,7 @@ async def test_the_message_preview_is_rendered_once_until_the_message_changes(
         )
         await hass.async_block_till_done()
         rendered = render.call_count
-        line._async_update_listeners()
+        line.redraws.now()
 
     assert rendered >= 1
     assert render.call_count == rendered

@@ -53,7 +53,7 @@ class TextBackResolveButton(TextBackEntity, ButtonEntity):
                 translation_domain=DOMAIN, translation_key="no_open_follow_ups"
             )
         # The press returns with the follow-up sensors showing it.
-        self.line.async_flush_redraw()
+        self.line.redraws.flush()
 
 
 class TextBackTestTextButton(TextBackEntity, ButtonEntity):

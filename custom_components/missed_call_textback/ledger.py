@@ -1,8 +1,7 @@
-"""The line's memory: history, cooldowns, daily counts and the outbox, in HA's Store."""
+"""The line's memory in HA's Store: history, cooldowns, counts and leads."""
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter, deque
 from dataclasses import replace
 from datetime import date, datetime, timedelta, tzinfo
@@ -15,11 +14,11 @@ from homeassistant.util import dt as dt_util
 from .const import (
     DOMAIN,
     HISTORY_CAP,
-    LOGGER,
     STORAGE_MINOR_VERSION,
     STORAGE_VERSION,
 )
 from .leads import MAX_REPLIES_PER_CALL, MAX_REPLY_CHARS, LeadBook
+from .outbox_file import OutboxFile
 from .records import (
     HistoryRecord,
     LineStore,
@@ -27,8 +26,6 @@ from .records import (
     StoreWriteError,
     history_from_stored,
     history_to_stored,
-    outbox_from_stored,
-    outbox_to_stored,
     times_from_stored,
     times_to_stored,
 )
@@ -51,20 +48,13 @@ class Ledger:
             f"{DOMAIN}.{entry_id}",
             minor_version=STORAGE_MINOR_VERSION,
         )
-        # The outbox has a file of its own: it is written before every send,
-        # so it must stay small (pending texts only), not carry the history.
-        self._outbox_store = LineStore(
-            hass,
-            STORAGE_VERSION,
-            f"{DOMAIN}.{entry_id}.outbox",
-            minor_version=STORAGE_MINOR_VERSION,
-        )
+        # The texts decided but not sent, in a file of their own.
+        self.outbox_file = OutboxFile(hass, entry_id)
         # Read it here; change it only through the methods below, which keep
         # the index of its call ids (is_handled is asked on every call).
         self.history: deque[HistoryRecord] = deque(maxlen=HISTORY_CAP)
         self._history_calls: Counter[str] = Counter()
         self._cooldowns: dict[str, datetime] = {}
-        self._outbox: dict[str, OutboxItem] = {}
         self._day: date | None = None
         self._missed_today = 0
         self._sent_today = 0
@@ -72,8 +62,6 @@ class Ledger:
         self._opted_out: dict[str, datetime] = {}
         self._hass = hass
         self._save_timer: CALLBACK_TYPE | None = None
-        self._next_write: asyncio.Future[None] | None = None
-        self._writer: asyncio.Task[None] | None = None
         # When texts were decided, for the hourly and daily caps (last 24 h).
         self._sent_times: deque[datetime] = deque()
         # Round-robin position of the message variants.
@@ -101,10 +89,8 @@ class Ledger:
         for record in history_from_stored(data.get("history", [])):
             self._append_history(record)
         self._cooldowns = times_from_stored(data.get("cooldowns", {}))
-        outbox = await self._outbox_store.async_load()
         # Before the outbox had its own file it lived in the line's data.
-        items = outbox["outbox"] if outbox is not None else data.get("outbox", [])
-        self._outbox = outbox_from_stored(items)
+        await self.outbox_file.async_load(data.get("outbox", []))
         counters = data.get("counters", {})
         if (day := counters.get("date")) is not None:
             self._day = date.fromisoformat(day)
@@ -151,7 +137,7 @@ class Ledger:
             self._save_timer()
             self._save_timer = None
         await self._store.async_save(self._data_to_save())
-        await self._outbox_store.async_save(self._outbox_to_save())
+        await self.outbox_file.async_flush()
 
     async def async_save_now(self) -> None:
         """Write the line's state now and raise StoreWriteError if that failed.
@@ -169,7 +155,7 @@ class Ledger:
     async def async_remove(self) -> None:
         """Delete the stored data (the line was removed)."""
         await self._store.async_remove()
-        await self._outbox_store.async_remove()
+        await self.outbox_file.async_remove()
 
     # --- queries -----------------------------------------------------------
 
@@ -179,7 +165,7 @@ class Ledger:
 
     def is_handled(self, call_id: str) -> bool:
         """Return whether this call was already decided on."""
-        return call_id in self._outbox or call_id in self._history_calls
+        return call_id in self.outbox_file.items or call_id in self._history_calls
 
     def missed_today(self, now: datetime) -> int:
         """Return the missed calls counted on now's local day."""
@@ -231,7 +217,7 @@ class Ledger:
 
     def outbox_item(self, call_id: str) -> OutboxItem | None:
         """Return a text still waiting in the outbox."""
-        return self._outbox.get(call_id)
+        return self.outbox_file.items.get(call_id)
 
     def may_answer_help(self, number: str, today: date) -> bool:
         """Return whether HELP was not answered to this number today yet."""
@@ -248,7 +234,7 @@ class Ledger:
     @property
     def outbox(self) -> list[OutboxItem]:
         """Return the texts decided but not yet sent."""
-        return list(self._outbox.values())
+        return list(self.outbox_file.items.values())
 
     def variant_of(self, call_id: str | None) -> str | None:
         """Return the message variant a call was texted with."""
@@ -261,7 +247,7 @@ class Ledger:
         """Return the texts to a number that wait for their first attempt."""
         return [
             item
-            for item in self._outbox.values()
+            for item in self.outbox_file.items.values()
             if item.number == number and item.scheduled
         ]
 
@@ -400,50 +386,6 @@ class Ledger:
         self.history.append(record)
         self._history_calls[record.call_id] += 1
 
-    async def async_put_outbox(self, item: OutboxItem) -> None:
-        """Persist a decided text; returns once it is on disk.
-
-        Texts decided while a write runs share the next write (group commit),
-        so a burst of calls costs a few writes, not one each.
-        """
-        self._outbox[item.call_id] = item
-        # Shielded: a caller cancelled while waiting must not cancel the write
-        # the other texts wait for.
-        await asyncio.shield(self._request_outbox_write())
-
-    def _request_outbox_write(self) -> asyncio.Future[None]:
-        """Return the next outbox write, starting the writer when idle."""
-        if (pending := self._next_write) is None:
-            pending = self._next_write = self._hass.loop.create_future()
-            # A removal has no waiter; its failure is logged by the writer.
-            pending.add_done_callback(lambda done: done.cancelled() or done.exception())
-            if self._writer is None or self._writer.done():
-                # The writer may start at once and take this request.
-                self._writer = self._hass.async_create_task(
-                    self._async_write_outbox(), f"{DOMAIN} outbox write"
-                )
-        return pending
-
-    async def _async_write_outbox(self) -> None:
-        while (done := self._next_write) is not None:
-            self._next_write = None
-            try:
-                await self._outbox_store.async_save(self._outbox_to_save())
-            except Exception as err:  # noqa: BLE001 - handed to every waiter
-                LOGGER.error("Could not write the outbox: %s", err)
-                done.set_exception(err)
-            else:
-                done.set_result(None)
-
-    def pop_outbox(self, call_id: str) -> None:
-        """Forget a text that was sent or given up on.
-
-        Written at the next turn of the event loop rather than after the usual
-        delay: until it is on disk, a crash would send the text again.
-        """
-        self._outbox.pop(call_id, None)
-        self._request_outbox_write()
-
     def _roll(self, at: datetime) -> None:
         if (today := _local_day(at)) != self._day:
             self._day = today
@@ -465,9 +407,6 @@ class Ledger:
         self._hass.async_create_task(
             self._store.async_save(self._data_to_save()), f"{DOMAIN} save"
         )
-
-    def _outbox_to_save(self) -> dict[str, Any]:
-        return outbox_to_stored(self._outbox.values())
 
     def _data_to_save(self) -> dict[str, Any]:
         return {

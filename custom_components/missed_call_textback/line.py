@@ -10,37 +10,29 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
 from homeassistant.core import CALLBACK_TYPE, Context, Event, HomeAssistant, callback
-from homeassistant.exceptions import (
-    ConfigEntryAuthFailed,
-    ConfigEntryError,
-    HomeAssistantError,
-)
-from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_time_change
-from homeassistant.helpers.script import async_validate_actions_config
 from homeassistant.helpers.start import async_at_started
 from homeassistant.util import dt as dt_util
 from homeassistant.util.ulid import ulid_now
 
 from . import repairs
+from .build_sender import async_build_sender
 from .business_hours import BusinessHours
 from .calls import CallTracker, EndedCall
 from .changes import Change
-from .compat import vol
-from .const import CONF_AFTER_HOURS_MESSAGE, CONF_MESSAGE, DOMAIN, Mode, SenderKind
+from .const import CONF_AFTER_HOURS_MESSAGE, CONF_MESSAGE, DOMAIN, Mode
 from .delivery import Delivery
 from .events import CallEventListener, LineEvents
 from .follow_ups import FollowUps
 from .ledger import Ledger, OutboxItem
 from .message import MessageRenderer
 from .missed_calls import MissedCalls
-from .native import NATIVE_SENDERS, NativeSender, build_api
 from .outbox import Outbox
 from .receipts import Receipts, build_receipt_source
+from .redraw import Redraws
 from .reply_desk import ReplyDesk
 from .send_repairs import SendRepairs
-from .sender import ActionSender, NotifySender, Sender
+from .sender import ActionSender, Sender
 from .settings import Details, LineSettings, Variant
 from .sources import CallSource, LineSink
 from .sources.providers import DeliveryReport
@@ -75,34 +67,35 @@ class TextBackLine:
         self._build_source = build_source
         self.ledger = Ledger(hass, entry.entry_id)
         self.tracker = CallTracker(ulid_now, on_outgoing=self.call_placed)
+        self.redraws = Redraws(
+            lambda coro: entry.async_create_task(
+                hass, coro, f"{DOMAIN} redraw", eager_start=False
+            )
+        )
         self.hours = BusinessHours(
-            hass, entry.options, lambda: self._async_update_listeners(Change.HOURS)
+            hass, entry.options, lambda: self.redraws.now(Change.HOURS)
         )
         # Built by async_start, once the owner's actions are validated.
         self.sender: Sender
         self.outbox: Outbox
         self.source: CallSource
         self._applied_options = dict(entry.options)
-        # Each entity's update with the topics (Change, as an int) it shows.
-        self._listeners: list[tuple[int, CALLBACK_TYPE]] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._settings: LineSettings | None = None
         self._settings_of: tuple[Mapping[str, Any], str] = ({}, "")
         self.renderer = MessageRenderer(
             hass, entry.entry_id, lambda: self.settings, self.hours
         )
-        # Topics whose entities wait for the redraw at the end of this loop
-        # turn (events only: see _async_redraw_soon).
-        self._redraw_topics = 0
+        # Call events redraw at the end of the loop turn; the rest at once.
         self.events = LineEvents(
-            hass, entry.entry_id, lambda: self.line_name, self._async_redraw_soon
+            hass, entry.entry_id, lambda: self.line_name, self.redraws.soon
         )
         self.switches = OwnerSwitches(
             hass,
             entry.entry_id,
             self.ledger,
             lambda: self.line_name,
-            lambda: self._async_update_listeners(Change.SWITCHES),
+            lambda: self.redraws.now(Change.SWITCHES),
         )
         self.follow_ups = FollowUps(
             hass,
@@ -110,7 +103,7 @@ class TextBackLine:
             lambda: self.settings,
             self.events,
             self._track,
-            self._async_update_listeners,
+            self.redraws.now,
         )
         self.replies = ReplyDesk(
             entry_id=entry.entry_id,
@@ -122,7 +115,7 @@ class TextBackLine:
             template=self.renderer.template,
             save_now=self.switches.async_save_now,
             track=self._track,
-            changed=self._async_update_listeners,
+            changed=self.redraws.now,
         )
         self.send_repairs = SendRepairs(
             hass, entry.entry_id, lambda: self.line_name, lambda: self.sender
@@ -225,37 +218,6 @@ class TextBackLine:
         """Return the owner's details as one variant's text sees them."""
         return self.settings.details_for(variant)
 
-    async def _async_build_sender(self) -> Sender:
-        settings = self.settings
-        if settings.sender in NATIVE_SENDERS:
-            try:
-                api = build_api(
-                    settings.sender,
-                    async_get_clientsession(self.hass),
-                    settings.credentials,
-                )
-            except KeyError as err:
-                # The provider cannot be asked without them: ask the owner.
-                raise ConfigEntryAuthFailed(
-                    translation_domain=DOMAIN,
-                    translation_key="credentials_missing",
-                    translation_placeholders={"credential": str(err)},
-                ) from err
-            return NativeSender(api, settings.receipt_url)
-        if settings.sender is not SenderKind.ACTION:
-            return NotifySender(self.hass, settings.notify_service)
-        try:
-            actions = await async_validate_actions_config(
-                self.hass, cv.SCRIPT_SCHEMA(settings.action)
-            )
-        except (vol.Invalid, HomeAssistantError) as err:
-            raise ConfigEntryError(
-                translation_domain=DOMAIN,
-                translation_key="invalid_action",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        return ActionSender(self.hass, actions, self.line_name)
-
     def applies_live(self, options: Mapping[str, Any]) -> bool:
         """Return whether new options change nothing but the messages."""
         return {k: v for k, v in options.items() if k not in LIVE_OPTIONS} == {
@@ -267,7 +229,7 @@ class TextBackLine:
         """Take the new message into use (the entities show it at once)."""
         self._applied_options = dict(self.entry.options)
         repairs.clear_template_error(self.hass, self.entry.entry_id)
-        self._async_update_listeners(Change.SETTINGS)
+        self.redraws.now(Change.SETTINGS)
 
     # --- lifecycle ---------------------------------------------------------
 
@@ -277,7 +239,7 @@ class TextBackLine:
         # known before anything can hear a call or resume a text.
         await self.ledger.async_load()
         self.switches.adopt_restored()
-        self.sender = await self._async_build_sender()
+        self.sender = await async_build_sender(self.hass, self.settings)
         self.outbox = Outbox(self.ledger, self.sender, self.line_name)
         self.entry.async_on_unload(await self.hours.async_start())
         self.source = self._build_source(
@@ -334,7 +296,7 @@ class TextBackLine:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*sends, *self._tasks, return_exceptions=True)
-        self.async_flush_redraw()
+        self.redraws.flush()
         if isinstance(self.sender, ActionSender):
             await self.sender.async_stop()
         await self.ledger.async_flush()
@@ -357,10 +319,8 @@ class TextBackLine:
     def async_add_listener(
         self, update: CALLBACK_TYPE, shows: Change = Change.ALL
     ) -> CALLBACK_TYPE:
-        """Call update whenever something it shows changes (by default: anything)."""
-        listener = (int(shows), update)
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        """Call update whenever something it shows changes (redraw.py)."""
+        return self.redraws.async_add_listener(update, shows)
 
     @callback
     def async_add_event_listener(self, listener: CallEventListener) -> CALLBACK_TYPE:
@@ -368,50 +328,12 @@ class TextBackLine:
         return self.events.async_add_listener(listener)
 
     @callback
-    def _async_update_listeners(self, changed: Change = Change.ALL) -> None:
-        """Tell the entities showing what changed; the others are not asked.
-
-        At once, not at the next loop turn: whoever made the change (a
-        service call, a test) reads the new states as soon as it returns.
-        """
-        # Plain ints: this runs after every event of every call.
-        topics = int(changed)
-        for shows, update in list(self._listeners):
-            if shows & topics:
-                update()
-
-    @callback
-    def _async_redraw_soon(self, changed: Change = Change.ALL) -> None:
-        """Redraw what call events changed once the current loop turn is done.
-
-        Texts whose sends finish together (one outbox write) are drawn once,
-        not once each. The Call event entity still writes every event at
-        once; the actions flush before they return (async_flush_redraw).
-        """
-        if not self._redraw_topics:
-            # A task, not a bare callback: async_block_till_done waits for it.
-            self.entry.async_create_task(
-                self.hass, self._async_redraw(), "redraw", eager_start=False
-            )
-        self._redraw_topics |= int(changed)
-
-    async def _async_redraw(self) -> None:
-        self.async_flush_redraw()
-
-    @callback
-    def async_flush_redraw(self) -> None:
-        """Redraw now whatever call events changed since the last redraw."""
-        topics, self._redraw_topics = self._redraw_topics, 0
-        if topics:
-            self._async_update_listeners(Change(topics))
-
-    @callback
     def _source_changed(self) -> None:
-        self._async_update_listeners(Change.SOURCE)
+        self.redraws.now(Change.SOURCE)
 
     @callback
     def _async_new_day(self, now: datetime) -> None:
-        self._async_update_listeners()
+        self.redraws.now()
         self._track(self.hours.async_new_day(now), "new day")
 
     # --- what the source hears (missed_calls.py) ----------------------------

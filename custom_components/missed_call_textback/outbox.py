@@ -34,7 +34,7 @@ class Outbox:
 
     async def async_put(self, item: OutboxItem) -> None:
         """Persist a new text; returns once it is on disk."""
-        await self._ledger.async_put_outbox(item)
+        await self._ledger.outbox_file.async_put(item)
 
     async def async_send(
         self, item: OutboxItem, context: Context | None
@@ -50,7 +50,7 @@ class Outbox:
             )
         except SendError as err:
             return err
-        self._ledger.pop_outbox(item.call_id)
+        self._ledger.outbox_file.pop(item.call_id)
         return Sent(message_id)
 
     async def async_retry_later(self, item: OutboxItem, at: datetime) -> OutboxItem:
@@ -58,9 +58,9 @@ class Outbox:
         later = replace(
             item, attempts=item.attempts + 1, next_attempt_at=at.isoformat()
         )
-        await self._ledger.async_put_outbox(later)
+        await self._ledger.outbox_file.async_put(later)
         return later
 
     def give_up(self, item: OutboxItem) -> None:
         """Drop a text whose every attempt failed."""
-        self._ledger.pop_outbox(item.call_id)
+        self._ledger.outbox_file.pop(item.call_id)

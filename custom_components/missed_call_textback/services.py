@@ -121,7 +121,7 @@ def _admin_only(hass: HomeAssistant, handler: _Handler) -> _Handler:
             # Whoever called reads the entities' new states once it returns.
             for entry in hass.config_entries.async_entries(DOMAIN):
                 if entry.state is ConfigEntryState.LOADED:
-                    entry.runtime_data.async_flush_redraw()
+                    entry.runtime_data.redraws.flush()
 
     return _checked
 
