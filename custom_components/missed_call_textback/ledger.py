@@ -186,6 +186,8 @@ class Ledger:
 
     def sent_since(self, since: datetime) -> int:
         """Return how many texts were decided since a moment (24 h at most)."""
+        if not self._sent_times:
+            return 0  # no caps: nothing is kept
         return sum(1 for when in self._sent_times if when > since)
 
     def has_texted(self, number: str) -> bool:

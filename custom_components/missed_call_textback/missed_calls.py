@@ -23,7 +23,7 @@ from . import quiet
 from .business_hours import BusinessHours
 from .calls import EndedCall, Outcome
 from .changes import Change
-from .const import LOGGER, CallEvent, SkipReason, VariantMode
+from .const import LOGGER, CallEvent, Mode, SkipReason, VariantMode
 from .delivery import Delivery
 from .events import LineEvents
 from .follow_ups import FollowUps
@@ -32,7 +32,7 @@ from .ledger import HistoryRecord, Ledger, OutboxItem
 from .message import MessageRenderer
 from .outbox import Outbox, Sent
 from .phone import PhoneNumber, mask_number, normalize_number, scrub_numbers
-from .policy import Facts, Send, decide
+from .policy import Facts, Rules, Send, decide
 from .receipts import Receipts
 from .send_repairs import SendRepairs
 from .sender import SendError, SendErrorKind
@@ -76,6 +76,7 @@ class MissedCalls:
         self._receipts = receipts
         self._now = now
         self._track = track
+        self._kept_rules: tuple[LineSettings, Mode, Rules] | None = None
 
     # --- calls the source heard --------------------------------------------
 
@@ -158,7 +159,7 @@ class MissedCalls:
 
         now = self._now()
         settings = self._settings()  # as it is after the await
-        rules = settings.rules(self._switches.mode)
+        rules = self._rules(settings, self._switches.mode)
         is_open = self._hours.state(missed_at).is_open
         quiet_until = (
             None
@@ -256,6 +257,13 @@ class MissedCalls:
             sent_last_hour=ledger.sent_since(now - timedelta(hours=1)),
             sent_last_day=ledger.sent_since(now - timedelta(days=1)),
         )
+
+    def _rules(self, settings: LineSettings, mode: Mode) -> Rules:
+        """Return the policy's rules, built again only when settings or mode change."""
+        kept = self._kept_rules
+        if kept is None or kept[0] is not settings or kept[1] is not mode:
+            kept = self._kept_rules = (settings, mode, settings.rules(mode))
+        return kept[2]
 
     def _assign_variant(self, settings: LineSettings) -> str:
         variants = [variant.variant_id for variant in settings.variants]
