@@ -938,7 +938,7 @@ def draw_latency(
         color="#d62728",
         linestyle="--",
         linewidth=1,
-        label="p99 target (10 ms)",
+        label=f"p99 target ({TARGETS['p99_ms']:g} ms)",
     )
     ax.set_xscale("log")
     ax.set_xlabel("ms from the idle state write to the notify call (log scale)")
