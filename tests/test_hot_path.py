@@ -7,7 +7,7 @@ what the line does.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 import random
 import statistics
@@ -43,6 +43,8 @@ from custom_components.missed_call_textback.ledger import (
     Ledger,
     OutboxItem,
 )
+from custom_components.missed_call_textback.message import TEXTS_KEPT
+from custom_components.missed_call_textback.outbox_file import OutboxFile
 from custom_components.missed_call_textback.phone import (
     PARSE_CACHE_SIZE,
     PhoneNumber,
@@ -484,3 +486,68 @@ def test_the_local_day_of_a_moment_is_the_one_as_local_gives(zone: str) -> None:
             assert ledger_module._local_day(moment) == dt_util.as_local(moment).date()
     finally:
         dt_util.set_default_time_zone(original)
+
+
+async def test_a_failed_outbox_write_reaches_its_waiters_and_the_next_one_works(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The Store is the far edge here: its write is made to fail once.
+    outbox = OutboxFile(hass, ENTRY_ID)
+    await outbox.async_load([])
+    first = OutboxItem(
+        call_id="c1",
+        number="+16502530000",
+        message="Hi",
+        caller_name=None,
+        missed_at=NOW.isoformat(),
+        created_at=NOW.isoformat(),
+    )
+    second = replace(first, call_id="c2")
+    saved: list[list[str]] = []
+
+    async def save(data: dict[str, Any]) -> None:
+        if not saved:
+            saved.append([])
+            raise RuntimeError("disk full")
+        saved.append([item["call_id"] for item in data["outbox"]])
+
+    with patch.object(outbox._store, "async_save", side_effect=save):
+        with pytest.raises(RuntimeError, match="disk full"):
+            await outbox.async_put(first)
+        assert "Could not write the outbox: disk full" in caplog.text
+        # The text stays in memory and goes to disk with the next write.
+        await outbox.async_put(second)
+        outbox.pop("c1")
+        await hass.async_block_till_done()
+
+    assert saved[1:] == [["c1", "c2"], ["c2"]]
+
+
+async def test_texts_kept_for_reuse_are_bounded(
+    hass: HomeAssistant,
+    entry_data: dict[str, Any],
+    entry_options: dict[str, Any],
+) -> None:
+    entry = await async_add_idle_line(
+        hass, entry_data, entry_options, **{CONF_MESSAGE: "Hi {{ caller_name }}"}
+    )
+    renderer = entry.runtime_data.renderer
+    item = OutboxItem(
+        call_id="c",
+        number="+16502530000",
+        message="",
+        caller_name=None,
+        missed_at=NOW.isoformat(),
+        created_at=NOW.isoformat(),
+    )
+    names = [f"Caller {i}" for i in range(100)]
+
+    texts = [renderer.render_item(replace(item, caller_name=name)) for name in names]
+
+    assert texts == [f"Hi {name}" for name in names]
+    assert len(renderer._texts) == TEXTS_KEPT
+    # The newest are kept: the last caller's text is reused, not rendered again.
+    with patch.object(Template, "async_render", side_effect=AssertionError):
+        assert renderer.render_item(replace(item, caller_name="Caller 99")) == (
+            "Hi Caller 99"
+        )

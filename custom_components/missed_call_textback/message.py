@@ -36,7 +36,7 @@ SAMPLE_NEXT_OPEN = "tomorrow at 8:00"
 _PREVIEWS_KEPT = 8
 # Texts kept of templates that read only their variables (pure_template.py):
 # one per message in use, times the hours' states and days it is sent in.
-_TEXTS_KEPT = 32
+TEXTS_KEPT = 32
 
 
 def message_variables(
@@ -198,7 +198,7 @@ class MessageRenderer:
         key = (source, *(variables[name] for name in inputs))
         if (text := self._texts.get(key)) is None:
             text = render(self.template(source), variables)
-            if len(self._texts) >= _TEXTS_KEPT:
+            if len(self._texts) >= TEXTS_KEPT:
                 del self._texts[next(iter(self._texts))]  # the oldest
             self._texts[key] = text
         return text
