@@ -377,3 +377,36 @@ async def test_previews_of_replaced_messages_are_not_kept_forever(
     again = renderer.render_preview("Hi {{ business_name }} 0")
     assert again == first
     assert again is not first
+
+
+async def test_a_redraw_that_never_ran_does_not_hold_up_the_next_one(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    line = init_integration.runtime_data
+    heard: list[str] = []
+    unsub = line.redraws.async_add_listener(lambda: heard.append("texts"), Change.TEXTS)
+
+    # The first redraw's task is cancelled before it runs (as at an unload).
+    line.redraws.soon(Change.TEXTS)
+    for task in list(init_integration._background_tasks | init_integration._tasks):
+        if "redraw" in task.get_name():
+            task.cancel()
+    await hass.async_block_till_done()
+    assert heard == []
+
+    line.redraws.soon(Change.TEXTS)
+    await hass.async_block_till_done()
+    assert heard == ["texts"]
+
+    # A change made during a redraw is drawn by a redraw of its own.
+    def again() -> None:
+        heard.append("again")
+        if len(heard) == 2:
+            line.redraws.soon(Change.LEADS)
+
+    unsub_leads = line.redraws.async_add_listener(again, Change.LEADS)
+    line.redraws.soon(Change.LEADS)
+    await hass.async_block_till_done()
+    assert heard == ["texts", "again", "again"]
+    unsub()
+    unsub_leads()

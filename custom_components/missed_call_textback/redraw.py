@@ -9,6 +9,7 @@ Actions flush before they return, so whoever called reads the new states.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -16,7 +17,7 @@ from homeassistant.core import CALLBACK_TYPE, callback
 
 from .changes import Change
 
-type StartTask = Callable[[Coroutine[Any, Any, None]], object]
+type StartTask = Callable[[Coroutine[Any, Any, None]], asyncio.Task[None]]
 
 
 class Redraws:
@@ -29,6 +30,7 @@ class Redraws:
         self._listeners: list[tuple[int, CALLBACK_TYPE]] = []
         # Topics waiting for the redraw at the end of this loop turn.
         self._pending = 0
+        self._flush_task: asyncio.Task[None] | None = None
 
     @callback
     def async_add_listener(
@@ -51,12 +53,14 @@ class Redraws:
     @callback
     def soon(self, changed: Change = Change.ALL) -> None:
         """Redraw what changed once the current loop turn is done."""
-        if not self._pending:
-            # A task, not a bare callback: async_block_till_done waits for it.
-            self._start_task(self._async_flush())
         self._pending |= int(changed)
+        if self._flush_task is None or self._flush_task.done():
+            # A task, not a bare callback: async_block_till_done waits for it.
+            self._flush_task = self._start_task(self._async_flush())
 
     async def _async_flush(self) -> None:
+        # A change made while this redraw runs gets a redraw of its own.
+        self._flush_task = None
         self.flush()
 
     @callback
