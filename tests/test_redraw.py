@@ -171,6 +171,13 @@ async def test_an_action_returns_with_the_entities_showing_what_it_did(
     assert hass.states.get("sensor.main_line_texts_sent_today").state == "1"
     assert hass.states.get("sensor.main_line_awaiting_follow_up").state == "1"
 
+    # An action that changes the line without waiting on anything.
+    await hass.services.async_call(
+        DOMAIN, "resolve_lead", {"number": "+16502530000"}, blocking=True
+    )
+    assert hass.states.get("sensor.main_line_awaiting_follow_up").state == "0"
+    assert hass.states.get("sensor.main_line_followed_up_in_time").state == "1"
+
 
 async def test_calls_within_one_second_leave_the_last_missed_call_as_it_is(
     hass: HomeAssistant, init_integration: MockConfigEntry, written: Counter[str]
