@@ -240,7 +240,7 @@ class TextBackLine:
         await self.ledger.async_load()
         self.switches.adopt_restored()
         self.sender = await async_build_sender(self.hass, self.settings)
-        self.outbox = Outbox(self.ledger, self.sender, self.line_name)
+        self.outbox = Outbox(self.ledger.outbox_file, self.sender, self.line_name)
         self.entry.async_on_unload(await self.hours.async_start())
         self.source = self._build_source(
             self.hass, self.entry, self, self._source_changed, self.now

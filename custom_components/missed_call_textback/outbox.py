@@ -7,7 +7,8 @@ from datetime import datetime
 
 from homeassistant.core import Context
 
-from .ledger import Ledger, OutboxItem
+from .outbox_file import OutboxFile
+from .records import OutboxItem
 from .sender import Sender, SendError
 
 
@@ -26,15 +27,15 @@ class Outbox:
     Which send runs when is decided by the line's Delivery, never here.
     """
 
-    def __init__(self, ledger: Ledger, sender: Sender, line_name: str) -> None:
-        """Initialize the outbox of one line."""
-        self._ledger = ledger
+    def __init__(self, file: OutboxFile, sender: Sender, line_name: str) -> None:
+        """Initialize the outbox of one line over its file (the ledger's)."""
+        self._file = file
         self._sender = sender
         self._line_name = line_name
 
     async def async_put(self, item: OutboxItem) -> None:
         """Persist a new text; returns once it is on disk."""
-        await self._ledger.outbox_file.async_put(item)
+        await self._file.async_put(item)
 
     async def async_send(
         self, item: OutboxItem, context: Context | None
@@ -50,7 +51,7 @@ class Outbox:
             )
         except SendError as err:
             return err
-        self._ledger.outbox_file.pop(item.call_id)
+        self._file.pop(item.call_id)
         return Sent(message_id)
 
     async def async_retry_later(self, item: OutboxItem, at: datetime) -> OutboxItem:
@@ -58,9 +59,9 @@ class Outbox:
         later = replace(
             item, attempts=item.attempts + 1, next_attempt_at=at.isoformat()
         )
-        await self._ledger.outbox_file.async_put(later)
+        await self._file.async_put(later)
         return later
 
     def give_up(self, item: OutboxItem) -> None:
         """Drop a text whose every attempt failed."""
-        self._ledger.outbox_file.pop(item.call_id)
+        self._file.pop(item.call_id)

@@ -36,10 +36,10 @@ class HistoryRecord:
     delivery_error: str | None = None
 
 
-# Keys a newer version may have added to a stored record are dropped on load.
-_RECORD_FIELDS = frozenset(field.name for field in fields(HistoryRecord))
 # In declaration order, as asdict() wrote them: a stored file reads the same.
 _RECORD_KEYS = tuple(field.name for field in fields(HistoryRecord))
+# Keys a newer version may have added to a stored record are dropped on load.
+_RECORD_FIELDS = frozenset(_RECORD_KEYS)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

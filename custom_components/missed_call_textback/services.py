@@ -115,15 +115,26 @@ def _admin_only(hass: HomeAssistant, handler: _Handler) -> _Handler:
                 raise UnknownUser(context=call.context)
             if not user.is_admin:
                 raise Unauthorized(context=call.context)
+        return await handler(call)
+
+    return _checked
+
+
+def _drawn(hass: HomeAssistant, handler: _Handler) -> _Handler:
+    """Redraw the lines' entities before an action returns (redraw.py).
+
+    Whoever called reads the entities' new states on their next step.
+    """
+
+    async def _and_drawn(call: ServiceCall) -> ServiceResponse:
         try:
             return await handler(call)
         finally:
-            # Whoever called reads the entities' new states once it returns.
             for entry in hass.config_entries.async_entries(DOMAIN):
                 if entry.state is ConfigEntryState.LOADED:
                     entry.runtime_data.redraws.flush()
 
-    return _checked
+    return _and_drawn
 
 
 @callback
@@ -201,7 +212,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         hass.services.async_register(
             DOMAIN,
             service,
-            _admin_only(hass, handler),
+            _admin_only(hass, _drawn(hass, handler)),
             schema=schema,
             supports_response=SupportsResponse.OPTIONAL,
         )
