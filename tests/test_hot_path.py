@@ -488,20 +488,25 @@ def test_the_local_day_of_a_moment_is_the_one_as_local_gives(zone: str) -> None:
         dt_util.set_default_time_zone(original)
 
 
+def _outbox_item(*, call_id: str, message: str) -> OutboxItem:
+    """Return a text decided at NOW for the usual caller."""
+    return OutboxItem(
+        call_id=call_id,
+        number="+16502530000",
+        message=message,
+        caller_name=None,
+        missed_at=NOW.isoformat(),
+        created_at=NOW.isoformat(),
+    )
+
+
 async def test_a_failed_outbox_write_reaches_its_waiters_and_the_next_one_works(
     hass: HomeAssistant, caplog: pytest.LogCaptureFixture
 ) -> None:
     # The Store is the far edge here: its write is made to fail once.
     outbox = OutboxFile(hass, ENTRY_ID)
     await outbox.async_load([])
-    first = OutboxItem(
-        call_id="c1",
-        number="+16502530000",
-        message="Hi",
-        caller_name=None,
-        missed_at=NOW.isoformat(),
-        created_at=NOW.isoformat(),
-    )
+    first = _outbox_item(call_id="c1", message="Hi")
     second = replace(first, call_id="c2")
     saved: list[list[str]] = []
 
@@ -532,14 +537,7 @@ async def test_texts_kept_for_reuse_are_bounded(
         hass, entry_data, entry_options, **{CONF_MESSAGE: "Hi {{ caller_name }}"}
     )
     renderer = entry.runtime_data.renderer
-    item = OutboxItem(
-        call_id="c",
-        number="+16502530000",
-        message="",
-        caller_name=None,
-        missed_at=NOW.isoformat(),
-        created_at=NOW.isoformat(),
-    )
+    item = _outbox_item(call_id="c", message="")
     names = [f"Caller {i}" for i in range(100)]
 
     texts = [renderer.render_item(replace(item, caller_name=name)) for name in names]
